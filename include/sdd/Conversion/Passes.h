@@ -1,0 +1,28 @@
+//===- Passes.h - conversions out of the sdd dialect ------------*- C++ -*-===//
+
+#ifndef SDD_CONVERSION_PASSES_H
+#define SDD_CONVERSION_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir {
+class RewritePatternSet;
+namespace sdd {
+
+#define GEN_PASS_DECL
+#include "sdd/Conversion/Passes.h.inc"
+
+/// Adds the patterns that rewrite every sdd op on tensors.
+void populateSDDToLinalgPatterns(RewritePatternSet &patterns);
+
+#define GEN_PASS_REGISTRATION
+#include "sdd/Conversion/Passes.h.inc"
+
+} // namespace sdd
+} // namespace mlir
+
+#endif // SDD_CONVERSION_PASSES_H

@@ -1,0 +1,27 @@
+//===- Passes.td - conversions out of the sdd dialect --------*- tablegen -*-===//
+
+#ifndef SDD_CONVERSION_PASSES_TD
+#define SDD_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertSDDToLinalg : Pass<"sdd-to-linalg"> {
+  let summary = "Lower every sdd op to linalg, tensor, arith and math on "
+                "tensors";
+  let description = [{
+    Rewrites each sdd op as `linalg` structured ops (mostly `linalg.generic`
+    with explicit reductions) plus `tensor` reshapes and slices, with the
+    arithmetic in `arith` and `math`. The result is still on tensors, ready
+    for bufferisation; shapes must be static. `sdd.linear` lowers to a
+    product, one reduction that produces `1/rms` per row and group, and a
+    single epilogue that multiplies by `alpha / rms`.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
+#endif // SDD_CONVERSION_PASSES_TD

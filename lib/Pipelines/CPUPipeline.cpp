@@ -1,0 +1,58 @@
+//===- CPUPipeline.cpp - sdd-lower-to-cpu ---------------------------------===//
+//
+// The named pipeline from the sdd dialect on tensors to the LLVM dialect,
+// shaped like upstream's gpu-lower-to-nvvm-pipeline.
+//
+//===----------------------------------------------------------------------===//
+
+#include "sdd/Pipelines/Pipelines.h"
+
+#include "sdd/Conversion/Passes.h"
+#include "sdd/Dialect/SDD/Transforms/Passes.h"
+
+#include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
+#include "mlir/Conversion/ConvertToLLVM/ToLLVMPass.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void mlir::sdd::buildLowerToCPUPipeline(OpPassManager &pm,
+                                        const LowerToCPUOptions &options) {
+  if (options.fuse)
+    pm.addPass(createSDDFuse());
+  pm.addPass(createConvertSDDToLinalg());
+  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createCanonicalizerPass());
+
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  // Identity layouts at function boundaries, so that callers pass plain
+  // row-major memref descriptors.
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  pm.addPass(createConvertLinalgToLoopsPass());
+  bufferization::buildBufferDeallocationPipeline(pm);
+
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void mlir::sdd::registerLowerToCPUPipeline() {
+  PassPipelineRegistration<LowerToCPUOptions>(
+      "sdd-lower-to-cpu",
+      "Lower the sdd dialect on tensors to the LLVM dialect for the CPU",
+      buildLowerToCPUPipeline);
+}
