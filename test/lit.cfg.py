@@ -32,3 +32,6 @@ tools = [
     ToolSubst("mlir-runner", unresolved="fatal"),
 ]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+config.substitutions.append(("%sdd_src_root", config.sdd_src_root))
+config.substitutions.append(("%sdd_obj_root", config.sdd_obj_root))
