@@ -11,7 +11,7 @@ BUILD="${SDD_BUILD_DIR:-$ROOT/build}"
 status=0
 
 echo "== lit (check-sdd) =="
-/usr/bin/python3 /usr/lib/llvm-22/bin/lit -sv "$BUILD/test" || status=1
+cmake --build "$BUILD" --target check-sdd || status=1
 
 echo "== GoogleTest (SDDUnitTests) =="
 "$BUILD/bin/SDDUnitTests" --gtest_brief=1 || status=1
