@@ -29,6 +29,8 @@ void mlir::sdd::buildLowerToCPUPipeline(OpPassManager &pm,
   if (options.fuse)
     pm.addPass(createSDDFuse());
   pm.addPass(createConvertSDDToLinalg());
+  // Gradient accumulation (sdd-autodiff) adds tensors with arith ops.
+  pm.addPass(createConvertElementwiseToLinalgPass());
   pm.addPass(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCanonicalizerPass());
 

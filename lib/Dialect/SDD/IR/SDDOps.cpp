@@ -125,6 +125,18 @@ LogicalResult LinearOp::verify() {
                             getGroups())) ||
       failed(verifyEps(*this, getEps())))
     return failure();
+  if (Value invRMS = getInvRms()) {
+    SmallVector<int64_t> statShape(expected->begin(), expected->end() - 1);
+    statShape.push_back(getGroups());
+    if (shapeOf(invRMS) != ArrayRef<int64_t>(statShape))
+      return emitOpError() << "inv_rms has shape "
+                           << formatShape(shapeOf(invRMS))
+                           << " but one value per row and group is "
+                           << formatShape(statShape);
+    if (elementTypeOf(invRMS) != elementTypeOf(getResult()))
+      return emitOpError("inv_rms and the result have different element "
+                         "types");
+  }
   return verifyFloatElementTypes(*this);
 }
 
@@ -255,4 +267,165 @@ LogicalResult CrossEntropyOp::verify() {
   if (failed(verifyResultShape(*this, {})))
     return failure();
   return verifyFloatElementTypes(*this);
+}
+
+//===----------------------------------------------------------------------===//
+// Backward ops
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// A gradient has the type of the forward value it belongs to.
+LogicalResult verifyGradientOf(Operation *op, Value gradient, Value forward,
+                               StringRef name) {
+  if (gradient.getType() != forward.getType())
+    return op->emitOpError()
+           << "gradient of " << name << " has type " << gradient.getType()
+           << " but " << name << " has type " << forward.getType();
+  return success();
+}
+
+/// The incoming gradient has the shape `leading + [last]`.
+LogicalResult verifyResultGradShape(Operation *op, Value resultGrad,
+                                    ArrayRef<int64_t> leading, int64_t last) {
+  SmallVector<int64_t> expected(leading);
+  if (last >= 0)
+    expected.push_back(last);
+  if (shapeOf(resultGrad) != ArrayRef<int64_t>(expected))
+    return op->emitOpError() << "result_grad has shape "
+                             << formatShape(shapeOf(resultGrad))
+                             << " but the forward result is "
+                             << formatShape(expected);
+  return verifyFloatElementTypes(op);
+}
+
+} // namespace
+
+LogicalResult LinearGradOp::verify() {
+  ArrayRef<int64_t> x = shapeOf(getX()), v = shapeOf(getV());
+  if (x.size() < 2 || v.size() != 2 || x.back() != v[1])
+    return emitOpError() << "x " << formatShape(x) << " and V "
+                         << formatShape(v) << " do not form x V^T";
+  if (failed(verifyGroups(*this, v[0], getGroups())) ||
+      failed(verifyRowAlpha(*this, shapeOf(getAlpha()), v[0], getGroups())) ||
+      failed(verifyEps(*this, getEps())))
+    return failure();
+  SmallVector<int64_t> statShape(x.drop_back());
+  statShape.push_back(getGroups());
+  if (shapeOf(getInvRms()) != ArrayRef<int64_t>(statShape))
+    return emitOpError() << "inv_rms has shape "
+                         << formatShape(shapeOf(getInvRms()))
+                         << " but one value per row and group is "
+                         << formatShape(statShape);
+  if (failed(verifyResultGradShape(*this, getResultGrad(), x.drop_back(),
+                                   v[0])))
+    return failure();
+  if (failed(verifyGradientOf(*this, getXGrad(), getX(), "x")) ||
+      failed(verifyGradientOf(*this, getVGrad(), getV(), "V")))
+    return failure();
+  return verifyGradientOf(*this, getAlphaGrad(), getAlpha(), "alpha");
+}
+
+LogicalResult MatmulGradOp::verify() {
+  ArrayRef<int64_t> x = shapeOf(getX()), w = shapeOf(getW());
+  if (x.size() < 2 || w.size() != 2 || x.back() != w[1])
+    return emitOpError() << "x " << formatShape(x) << " and W "
+                         << formatShape(w) << " do not form x W^T";
+  if (failed(verifyResultGradShape(*this, getResultGrad(), x.drop_back(),
+                                   w[0])) ||
+      failed(verifyGradientOf(*this, getXGrad(), getX(), "x")))
+    return failure();
+  return verifyGradientOf(*this, getWGrad(), getW(), "W");
+}
+
+LogicalResult RMSNormalizeGradOp::verify() {
+  ArrayRef<int64_t> shape = shapeOf(getInput());
+  if (shape.empty() || failed(verifyGroups(*this, shape.back(), getGroups())) ||
+      failed(verifyEps(*this, getEps())))
+    return failure();
+  if (failed(verifyResultGradShape(*this, getResultGrad(), shape, -1)))
+    return failure();
+  return verifyGradientOf(*this, getInputGrad(), getInput(), "input");
+}
+
+LogicalResult ScaleGradOp::verify() {
+  ArrayRef<int64_t> shape = shapeOf(getInput());
+  if (shape.empty() || failed(verifyGroups(*this, shape.back(), getGroups())))
+    return failure();
+  if (shapeOf(getAlpha()) != shape &&
+      failed(verifyRowAlpha(*this, shapeOf(getAlpha()), shape.back(),
+                            getGroups())))
+    return failure();
+  if (failed(verifyResultGradShape(*this, getResultGrad(), shape, -1)))
+    return failure();
+  return verifyGradientOf(*this, getAlphaGrad(), getAlpha(), "alpha");
+}
+
+LogicalResult RMSNormGradOp::verify() {
+  ArrayRef<int64_t> shape = shapeOf(getInput());
+  if (shape.empty() || shapeOf(getWeight()) != shape.take_back())
+    return emitOpError() << "weight " << formatShape(shapeOf(getWeight()))
+                         << " does not match the input "
+                         << formatShape(shape);
+  if (failed(verifyEps(*this, getEps())) ||
+      failed(verifyResultGradShape(*this, getResultGrad(), shape, -1)) ||
+      failed(verifyGradientOf(*this, getInputGrad(), getInput(), "input")))
+    return failure();
+  return verifyGradientOf(*this, getWeightGrad(), getWeight(), "weight");
+}
+
+LogicalResult RoPEGradOp::verify() {
+  ArrayRef<int64_t> shape = shapeOf(getResultGrad());
+  if (shape.size() != 4 || shape[3] % 2 != 0)
+    return emitOpError() << "result_grad must be [B, T, H, Dh] with Dh even, "
+                            "got shape "
+                         << formatShape(shape);
+  return verifyGradientOf(*this, getInputGrad(), getResultGrad(),
+                          "result_grad");
+}
+
+LogicalResult AttentionGradOp::verify() {
+  ArrayRef<int64_t> q = shapeOf(getQuery()), k = shapeOf(getKey());
+  if (q.size() != 4 || k.size() != 4 || shapeOf(getValue()) != k ||
+      k[2] == 0 || q[2] % k[2] != 0 || k[0] != q[0] || k[1] != q[1] ||
+      k[3] != q[3])
+    return emitOpError() << "query " << formatShape(q) << " and key/value "
+                         << formatShape(k) << " are not causal GQA operands";
+  if (failed(verifyResultGradShape(*this, getResultGrad(), q, -1)) ||
+      failed(verifyGradientOf(*this, getQueryGrad(), getQuery(), "query")) ||
+      failed(verifyGradientOf(*this, getKeyGrad(), getKey(), "key")))
+    return failure();
+  return verifyGradientOf(*this, getValueGrad(), getValue(), "value");
+}
+
+LogicalResult SwiGLUGradOp::verify() {
+  ArrayRef<int64_t> shape = shapeOf(getInput());
+  if (shape.empty() || shape.back() % 2 != 0)
+    return emitOpError() << "input of shape " << formatShape(shape)
+                         << " does not split into halves u|g on its last axis";
+  if (failed(verifyResultGradShape(*this, getResultGrad(), shape.drop_back(),
+                                   shape.back() / 2)))
+    return failure();
+  return verifyGradientOf(*this, getInputGrad(), getInput(), "input");
+}
+
+LogicalResult EmbeddingGradOp::verify() {
+  ArrayRef<int64_t> table = shapeOf(getTableGrad());
+  if (table.size() != 2)
+    return emitOpError() << "table gradient must be [V, D], got shape "
+                         << formatShape(table);
+  return verifyResultGradShape(*this, getResultGrad(), shapeOf(getIds()),
+                               table[1]);
+}
+
+LogicalResult CrossEntropyGradOp::verify() {
+  ArrayRef<int64_t> logits = shapeOf(getLogits());
+  if (logits.size() < 2 || shapeOf(getTargets()) != logits.drop_back())
+    return emitOpError() << "targets of shape "
+                         << formatShape(shapeOf(getTargets()))
+                         << " do not match the positions of logits "
+                         << formatShape(logits);
+  if (failed(verifyResultGradShape(*this, getResultGrad(), {}, -1)))
+    return failure();
+  return verifyGradientOf(*this, getLogitsGrad(), getLogits(), "logits");
 }

@@ -6,6 +6,7 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "sdd/Dialect/SDD/IR/AutoDiffOpInterface.h"
 #include "sdd/Dialect/SDD/IR/SDDDialect.h"
 
 #define GET_OP_CLASSES

@@ -10,9 +10,18 @@
 
 include "sdd/Dialect/SDD/IR/SDDDialect.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
+include "sdd/Dialect/SDD/IR/AutoDiffOpInterface.td"
 
 def SDD_FloatTensor : StaticShapeTensorOf<[AnyFloat]>;
 def SDD_IndexTensor : StaticShapeTensorOf<[AnySignlessInteger]>;
+
+// Ops that sdd-autodiff differentiates. sdd.linear also changes its forward
+// form to keep its row statistic for the backward pass.
+def SDD_Differentiable
+    : DeclareOpInterfaceMethods<SDD_ReverseAutoDiffOpInterface>;
+def SDD_DifferentiableWithSavedValues
+    : DeclareOpInterfaceMethods<SDD_ReverseAutoDiffOpInterface,
+                                ["prepareForReverse"]>;
 
 def SDD_GroupsAttr : DefaultValuedAttr<I64Attr, "1">;
 def SDD_EpsAttr : DefaultValuedAttr<F64Attr, "1.0e-5">;
@@ -21,7 +30,7 @@ def SDD_EpsAttr : DefaultValuedAttr<F64Attr, "1.0e-5">;
 // The SDD linear layer and its decomposed form
 //===----------------------------------------------------------------------===//
 
-def SDD_LinearOp : SDD_Op<"linear", [Pure]> {
+def SDD_LinearOp : SDD_Op<"linear", [Pure, SDD_DifferentiableWithSavedValues]> {
   let summary = "fused SDD linear layer: y = alpha * norm(x V^T)";
   let description = [{
     The Scale-Distribution Decoupling layer (arXiv 2502.15499, Eqn. 1):
@@ -41,6 +50,12 @@ def SDD_LinearOp : SDD_Op<"linear", [Pure]> {
     and applied in the epilogue of the matrix product instead of in two extra
     passes over the `[..., N]` output.
 
+    The optional second result `inv_rms` (`[..., G]`: `1/rms` of every row
+    and group) is what `sdd-autodiff` asks for in the forward pass of a
+    gradient function: it is all that the fused backward `sdd.linear_grad`
+    keeps from this layer besides its inputs, `M * G` floats for `M` rows,
+    where an eager framework keeps `z` and `z / rms(z)` (`2 * M * N` floats).
+
     Example:
 
     ```mlir
@@ -52,14 +67,29 @@ def SDD_LinearOp : SDD_Op<"linear", [Pure]> {
   let arguments = (ins SDD_FloatTensor:$x, SDD_FloatTensor:$v,
                    SDD_FloatTensor:$alpha, SDD_GroupsAttr:$groups,
                    SDD_EpsAttr:$eps);
-  let results = (outs SDD_FloatTensor:$result);
+  let results = (outs SDD_FloatTensor:$result,
+                 Optional<SDD_FloatTensor>:$inv_rms);
+  let builders = [
+    OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$x,
+                   "::mlir::Value":$v, "::mlir::Value":$alpha,
+                   "uint64_t":$groups, "::llvm::APFloat":$eps), [{
+      build($_builder, $_state, result, /*inv_rms=*/::mlir::Type(), x, v,
+            alpha, groups, eps);
+    }]>,
+    OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$x,
+                   "::mlir::Value":$v, "::mlir::Value":$alpha,
+                   "::mlir::IntegerAttr":$groups, "::mlir::FloatAttr":$eps), [{
+      build($_builder, $_state, result, /*inv_rms=*/::mlir::Type(), x, v,
+            alpha, groups, eps);
+    }]>
+  ];
   let assemblyFormat = [{
     $x `,` $v `,` $alpha attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }
 
-def SDD_MatmulOp : SDD_Op<"matmul", [Pure]> {
+def SDD_MatmulOp : SDD_Op<"matmul", [Pure, SDD_Differentiable]> {
   let summary = "matrix product with a transposed weight: y = x W^T";
   let description = [{
     `y[..., n] = sum_k x[..., k] * w[n, k]` for a weight `w: [N, K]` in the
@@ -79,7 +109,7 @@ def SDD_MatmulOp : SDD_Op<"matmul", [Pure]> {
   let hasVerifier = 1;
 }
 
-def SDD_RMSNormalizeOp : SDD_Op<"rms_normalize", [Pure,
+def SDD_RMSNormalizeOp : SDD_Op<"rms_normalize", [Pure, SDD_Differentiable,
     AllTypesMatch<["input", "result"]>]> {
   let summary = "divide by the root mean square, without a weight";
   let description = [{
@@ -99,7 +129,7 @@ def SDD_RMSNormalizeOp : SDD_Op<"rms_normalize", [Pure,
   let hasVerifier = 1;
 }
 
-def SDD_ScaleOp : SDD_Op<"scale", [Pure,
+def SDD_ScaleOp : SDD_Op<"scale", [Pure, SDD_Differentiable,
     AllTypesMatch<["input", "result"]>]> {
   let summary = "multiply by a learnable scale";
   let description = [{
@@ -126,7 +156,7 @@ def SDD_ScaleOp : SDD_Op<"scale", [Pure,
 // Transformer building blocks
 //===----------------------------------------------------------------------===//
 
-def SDD_RMSNormOp : SDD_Op<"rms_norm", [Pure,
+def SDD_RMSNormOp : SDD_Op<"rms_norm", [Pure, SDD_Differentiable,
     AllTypesMatch<["input", "result"]>]> {
   let summary = "RMSNorm with a learnable weight";
   let description = [{
@@ -145,7 +175,7 @@ def SDD_RMSNormOp : SDD_Op<"rms_norm", [Pure,
   let hasVerifier = 1;
 }
 
-def SDD_RoPEOp : SDD_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>]> {
+def SDD_RoPEOp : SDD_Op<"rope", [Pure, SDD_Differentiable, AllTypesMatch<["input", "result"]>]> {
   let summary = "rotary position embedding, rotate-half convention";
   let description = [{
     For `x: [B, T, H, Dh]`, position `p` (the index on axis 1) and pair index
@@ -169,7 +199,7 @@ def SDD_RoPEOp : SDD_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>]> {
   let hasVerifier = 1;
 }
 
-def SDD_AttentionOp : SDD_Op<"attention", [Pure]> {
+def SDD_AttentionOp : SDD_Op<"attention", [Pure, SDD_Differentiable]> {
   let summary = "causal scaled dot-product attention with grouped KV heads";
   let description = [{
     `q: [B, T, H, Dh]`, `k, v: [B, T, Hkv, Dh]` with `H % Hkv == 0`. Query
@@ -195,7 +225,7 @@ def SDD_AttentionOp : SDD_Op<"attention", [Pure]> {
   let hasVerifier = 1;
 }
 
-def SDD_SwiGLUOp : SDD_Op<"swiglu", [Pure]> {
+def SDD_SwiGLUOp : SDD_Op<"swiglu", [Pure, SDD_Differentiable]> {
   let summary = "SwiGLU gate: silu(g) * u of the halves u|g";
   let description = [{
     For `a: [..., 2F]` with `u = a[..., :F]` and `g = a[..., F:]`,
@@ -211,7 +241,7 @@ def SDD_SwiGLUOp : SDD_Op<"swiglu", [Pure]> {
   let hasVerifier = 1;
 }
 
-def SDD_EmbeddingOp : SDD_Op<"embedding", [Pure]> {
+def SDD_EmbeddingOp : SDD_Op<"embedding", [Pure, SDD_Differentiable]> {
   let summary = "row lookup in an embedding table";
   let description = [{
     `y[..., d] = table[ids[...], d]` for `table: [V, D]` and integer token
@@ -232,7 +262,7 @@ def SDD_EmbeddingOp : SDD_Op<"embedding", [Pure]> {
   let hasVerifier = 1;
 }
 
-def SDD_CrossEntropyOp : SDD_Op<"cross_entropy", [Pure]> {
+def SDD_CrossEntropyOp : SDD_Op<"cross_entropy", [Pure, SDD_Differentiable]> {
   let summary = "mean cross entropy of logits against target ids";
   let description = [{
     For `logits: [..., V]` and integer `targets` of the leading shape,
@@ -252,7 +282,7 @@ def SDD_CrossEntropyOp : SDD_Op<"cross_entropy", [Pure]> {
   let hasVerifier = 1;
 }
 
-def SDD_ResidualAddOp : SDD_Op<"residual_add", [Pure,
+def SDD_ResidualAddOp : SDD_Op<"residual_add", [Pure, SDD_Differentiable,
     AllTypesMatch<["residual", "update", "result"]>]> {
   let summary = "residual connection with a scalar factor: a * x + f(x)";
   let description = [{
@@ -269,5 +299,7 @@ def SDD_ResidualAddOp : SDD_Op<"residual_add", [Pure,
   let results = (outs SDD_FloatTensor:$result);
   let assemblyFormat = "$residual `,` $update attr-dict `:` type($result)";
 }
+
+include "sdd/Dialect/SDD/IR/SDDGradOps.td"
 
 #endif // SDD_DIALECT_SDD_IR_SDDOPS_TD

@@ -3,6 +3,8 @@
 #ifndef SDD_DIALECT_SDD_TRANSFORMS_PASSES_H
 #define SDD_DIALECT_SDD_TRANSFORMS_PASSES_H
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/Pass.h"
 #include "sdd/Dialect/SDD/IR/SDDDialect.h"
 

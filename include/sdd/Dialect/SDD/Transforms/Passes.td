@@ -25,4 +25,38 @@ def SDDFuse : Pass<"sdd-fuse"> {
   let dependentDialects = ["::mlir::sdd::SDDDialect"];
 }
 
+def SDDAutoDiff : Pass<"sdd-autodiff", "::mlir::ModuleOp"> {
+  let summary = "Generate reverse-mode gradient functions";
+  let description = [{
+    For every `func.func @f` with at least one argument marked by the unit
+    argument attribute `sdd.param`, and returning one scalar loss
+    (`tensor<f32>` or another rank-0 float tensor), adds `@f_grad` with the
+    same arguments, returning the loss followed by the gradient of every
+    `sdd.param` argument, in argument order:
+
+    ```mlir
+    func.func @f(%w: tensor<4x8xf32> {sdd.param}, %x: tensor<2x8xf32>)
+        -> tensor<f32>
+    // becomes, in addition:
+    func.func @f_grad(%w: tensor<4x8xf32> {sdd.param}, %x: tensor<2x8xf32>)
+        -> (tensor<f32>, tensor<4x8xf32>)
+    ```
+
+    `@f_grad` runs the forward computation, then the adjoint of every op in
+    reverse order through `ReverseAutoDiffOpInterface`. Before the sweep each
+    op may change its forward form to keep what its adjoint needs
+    (`sdd.linear` adds its per-row `1/rms`). Values that no parameter reaches
+    (token ids, masks, constants) get no adjoint; a value with several users
+    gets the sum of their contributions. `@f_grad` carries
+    `sdd.saved_activation_elements`: how many elements of forward
+    intermediate values the backward pass reads (activations that must be
+    kept; the arguments are not counted).
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::sdd::SDDDialect"
+  ];
+}
+
 #endif // SDD_DIALECT_SDD_TRANSFORMS_PASSES_TD

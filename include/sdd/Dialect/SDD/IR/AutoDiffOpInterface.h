@@ -1,0 +1,12 @@
+//===- AutoDiffOpInterface.h - reverse-mode adjoints ------------*- C++ -*-===//
+
+#ifndef SDD_DIALECT_SDD_IR_AUTODIFFOPINTERFACE_H
+#define SDD_DIALECT_SDD_IR_AUTODIFFOPINTERFACE_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/PatternMatch.h"
+
+#include "sdd/Dialect/SDD/IR/AutoDiffOpInterface.h.inc"
+
+#endif // SDD_DIALECT_SDD_IR_AUTODIFFOPINTERFACE_H
