@@ -3,6 +3,7 @@
 #include "sdd/InitAllSDD.h"
 
 #include "sdd/Conversion/Passes.h"
+#include "sdd/Dialect/SDD/IR/AutoDiffOpInterface.h"
 #include "sdd/Dialect/SDD/IR/SDDDialect.h"
 #include "sdd/Dialect/SDD/Transforms/Passes.h"
 #include "sdd/Pipelines/Pipelines.h"
@@ -14,6 +15,7 @@
 
 void mlir::sdd::registerAllSDDDialects(DialectRegistry &registry) {
   registry.insert<SDDDialect>();
+  registerTensorAutoDiffModels(registry);
   registerAllDialects(registry);
   registerAllExtensions(registry);
   // gpu.module and the LLVM dialect translate to LLVM IR only with these.
