@@ -1,0 +1,91 @@
+//===- Config.h - model and training configuration --------------*- C++ -*-===//
+//
+// The [model] and [train] sections of a model config (models/*.toml), with
+// the defaults of MODEL_SPEC.md. Pure C++: sdd-compile (which links MLIR) and
+// sdd-train (which must not) share it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SDDRT_CONFIG_H
+#define SDDRT_CONFIG_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sddrt {
+
+enum class NormKind { PreNorm, PostNorm, DeepNorm };
+enum class LinearKind { Plain, SDD };
+
+struct ModelConfig {
+  int64_t vocabSize = 256;
+  int64_t dModel = 128;
+  int64_t nLayers = 4;
+  int64_t nHeads = 4;
+  int64_t nKVHeads = 2;
+  int64_t ffnHidden = 344;
+  NormKind norm = NormKind::PostNorm;
+  LinearKind linear = LinearKind::SDD;
+  bool tieEmbeddings = true;
+  double ropeBase = 10000.0;
+  double normEps = 1e-5;
+  /// 0 means the default 1/sqrt(2.5 d_model).
+  double initStd = 0.0;
+  double sddInitScale = 0.1;
+
+  int64_t headDim() const { return dModel / nHeads; }
+  double effectiveInitStd() const;
+};
+
+struct TrainConfig {
+  int64_t seqLen = 128;
+  int64_t batchSize = 16;
+  int64_t steps = 300;
+  double lr = 3e-3;
+  double minLrRatio = 0.1;
+  int64_t warmup = 30;
+  double weightDecay = 0.1;
+  double beta1 = 0.9;
+  double beta2 = 0.95;
+  double adamEps = 1e-8;
+  double clip = 1.0;
+  uint64_t seed = 1234;
+  int64_t evalEvery = 50;
+  int64_t evalBatches = 4;
+  int64_t checkpointEvery = 100;
+};
+
+struct Config {
+  ModelConfig model;
+  TrainConfig train;
+};
+
+/// Parses TOML text (path is used in messages only). On failure returns false
+/// and sets `error` to one line that names the file, the key and the problem.
+bool parseConfig(const std::string &text, const std::string &path,
+                 Config &config, std::string &error);
+
+/// Reads and parses a config file.
+bool loadConfig(const std::string &path, Config &config, std::string &error);
+
+/// Applies one `section.key=value` override (sdd-train --set).
+bool applyOverride(const std::string &assignment, Config &config,
+                   std::string &error);
+
+/// Checks the combination (heads divide d_model, kv heads divide heads, ...).
+bool validateConfig(const Config &config, std::string &error);
+
+/// The config as JSON text with the TOML key names (checkpoint metadata).
+std::string configToJSON(const Config &config);
+
+/// Parses the JSON written by configToJSON.
+bool configFromJSON(const std::string &json, Config &config,
+                    std::string &error);
+
+const char *normName(NormKind norm);
+const char *linearName(LinearKind linear);
+
+} // namespace sddrt
+
+#endif // SDDRT_CONFIG_H
