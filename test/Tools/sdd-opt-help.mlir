@@ -6,6 +6,8 @@
 // CHECK-DAG: --sdd-fuse{{ }}
 // CHECK-DAG: --sdd-to-linalg{{ }}
 // CHECK-DAG: --sdd-lower-to-cpu{{ }}
+// CHECK-DAG: --sdd-autodiff{{ }}
 
 // PIPELINE: --sdd-lower-to-cpu{{ }}
+// PIPELINE-NEXT: --c-abi{{ }}
 // PIPELINE-NEXT: --fuse{{ }}

@@ -16,6 +16,12 @@ struct LowerToCPUOptions : public PassPipelineOptions<LowerToCPUOptions> {
       llvm::cl::desc("Run sdd-fuse first so that decomposed SDD layers lower "
                      "as one fused op"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> cABI{
+      *this, "c-abi",
+      llvm::cl::desc("Artifact calling convention (docs/ARTIFACT.md): "
+                     "results become caller-allocated out-params and every "
+                     "memref is passed as a bare pointer"),
+      llvm::cl::init(false)};
 };
 
 /// sdd dialect on tensors down to the LLVM dialect: fuse, sdd-to-linalg,

@@ -82,6 +82,13 @@ LogicalResult differentiate(func::FuncOp func) {
   Block &body = grad.getBody().front();
   ret = cast<func::ReturnOp>(body.getTerminator());
 
+  for (unsigned i = 0, e = grad.getNumArguments(); i < e; ++i)
+    if (isParam(grad, i) && !isFloatTensor(grad.getArgument(i)))
+      return func.emitError("sdd-autodiff: argument #")
+             << i << " is marked sdd.param but is not a float tensor ("
+             << grad.getArgument(i).getType() << "); only float tensors "
+             << "have gradients";
+
   // Let every op keep what its adjoint needs.
   SmallVector<Operation *> forward;
   for (Operation &op : body.without_terminator())
@@ -142,8 +149,11 @@ LogicalResult differentiate(func::FuncOp func) {
     SmallVector<Value> operandAdjoints;
     if (failed(diff.buildAdjoint(rewriter, resultAdjoints, operandAdjoints)))
       return failure();
+    // Activations the backward pass reads; arguments and constants are
+    // alive anyway.
     for (Value input : diff.getAdjointInputs())
-      if (input.getDefiningOp())
+      if (Operation *def = input.getDefiningOp();
+          def && !def->hasTrait<OpTrait::ConstantLike>())
         saved.insert(input);
     for (auto [operand, adjoint] :
          llvm::zip_equal(op->getOperands(), operandAdjoints)) {

@@ -1,0 +1,436 @@
+//===- ModelBuilder.cpp - model configs to sdd IR -------------------------===//
+//
+// The mathematics of MODEL_SPEC.md sections 3-5 in sdd ops. The SDD variants
+// slice the fused qkv weight by rows so that q and k are SDD linear layers
+// with one alpha shared by their heads (groups = H, resp. Hkv).
+//
+//===----------------------------------------------------------------------===//
+
+#include "sdd/Models/ModelBuilder.h"
+
+#include "sdd/Dialect/SDD/IR/SDDOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::sdd;
+using sddrt::LinearKind;
+using sddrt::NormKind;
+
+int64_t ParameterSpec::numElements() const {
+  int64_t count = 1;
+  for (int64_t size : shape)
+    count *= size;
+  return count;
+}
+
+namespace {
+
+double baseStd(const sddrt::ModelConfig &model) {
+  return model.initStd > 0 ? model.initStd
+                           : 1.0 / std::sqrt(2.5 * double(model.dModel));
+}
+
+ParameterSpec normal(std::string name, SmallVector<int64_t> shape, double std,
+                     bool weightDecay = true) {
+  ParameterSpec spec;
+  spec.name = std::move(name);
+  spec.shape = std::move(shape);
+  spec.init = ParameterSpec::Init::Normal;
+  spec.std = std;
+  spec.weightDecay = weightDecay;
+  return spec;
+}
+
+ParameterSpec constant(std::string name, SmallVector<int64_t> shape,
+                       double value) {
+  ParameterSpec spec;
+  spec.name = std::move(name);
+  spec.shape = std::move(shape);
+  spec.init = ParameterSpec::Init::Constant;
+  spec.value = value;
+  return spec;
+}
+
+} // namespace
+
+std::vector<ParameterSpec>
+mlir::sdd::listParameters(const sddrt::ModelConfig &m) {
+  const int64_t d = m.dModel, dh = m.headDim(), h = m.nHeads,
+                hkv = m.nKVHeads, f = m.ffnHidden, layers = m.nLayers;
+  const bool sdd = m.linear == LinearKind::SDD;
+  const bool deep = m.norm == NormKind::DeepNorm && !sdd;
+  const double std = baseStd(m);
+  // sdd-*: every SDD layer's V starts small; plain: the output projections
+  // are scaled down by sqrt(2L); DeepNorm (plain) uses (8L)^(-1/4) instead.
+  const double matrixStd = sdd ? std * m.sddInitScale : std;
+  const double outStd =
+      sdd ? matrixStd
+          : (deep ? std * std::pow(8.0 * layers, -0.25)
+                  : std / std::sqrt(2.0 * layers));
+  const double deepStd = std * std::pow(8.0 * layers, -0.25);
+
+  std::vector<ParameterSpec> params;
+  params.push_back(normal("embed.weight", {m.vocabSize, d}, std,
+                          /*weightDecay=*/false));
+  for (int64_t i = 0; i < layers; ++i) {
+    std::string p = "layers." + std::to_string(i) + ".";
+    params.push_back(constant(p + "attn_norm.weight", {d}, 1.0));
+    params.push_back(constant(p + "ffn_norm.weight", {d}, 1.0));
+    ParameterSpec qkv =
+        normal(p + "attn.qkv.weight", {(h + 2 * hkv) * dh, d}, matrixStd);
+    if (deep)
+      qkv.rowStd = {{0, (h + hkv) * dh, std},
+                    {(h + hkv) * dh, (h + 2 * hkv) * dh, deepStd}};
+    params.push_back(qkv);
+    if (sdd) {
+      params.push_back(constant(p + "attn.q_alpha", {dh}, 1.0));
+      params.push_back(constant(p + "attn.k_alpha", {dh}, 1.0));
+      params.push_back(constant(p + "attn.ctx_norm.weight", {d}, 1.0));
+    }
+    params.push_back(normal(p + "attn.out.weight", {d, h * dh}, outStd));
+    if (sdd)
+      params.push_back(constant(p + "attn.out.alpha", {d},
+                                1.0 / std::sqrt(2.0 * layers)));
+    params.push_back(normal(p + "ffn.up.weight", {2 * f, d},
+                            deep ? deepStd : matrixStd));
+    if (sdd)
+      params.push_back(constant(p + "ffn.up.alpha", {2 * f}, 1.0));
+    params.push_back(normal(p + "ffn.down.weight", {d, f}, outStd));
+    if (sdd)
+      params.push_back(constant(p + "ffn.down.alpha", {d},
+                                1.0 / std::sqrt(2.0 * layers)));
+  }
+  params.push_back(constant("final_norm.weight", {d}, 1.0));
+  if (!m.tieEmbeddings)
+    params.push_back(normal("lm_head.weight", {m.vocabSize, d}, std));
+  return params;
+}
+
+namespace {
+
+/// Emits the forward computation of one model into a function body.
+class ForwardBuilder {
+public:
+  ForwardBuilder(OpBuilder &b, Location loc, const sddrt::Config &config,
+                 Type elementType, const llvm::StringMap<Value> &params)
+      : b(b), loc(loc), m(config.model), batch(config.train.batchSize),
+        seq(config.train.seqLen), elementType(elementType), params(params) {}
+
+  /// tokens [B, T] -> logits [B, T, V].
+  Value logits(Value tokens) {
+    Value x = EmbeddingOp::create(b, loc, activation(m.dModel),
+                                  param("embed.weight"), tokens);
+    const double deepScale = std::pow(2.0 * m.nLayers, 0.25);
+    for (int64_t i = 0; i < m.nLayers; ++i) {
+      std::string p = "layers." + std::to_string(i) + ".";
+      Value attnNorm = param(p + "attn_norm.weight");
+      Value ffnNorm = param(p + "ffn_norm.weight");
+      if (m.norm == NormKind::PreNorm) {
+        x = residual(x, attention(p, rmsNorm(x, attnNorm)), 1.0);
+        x = residual(x, feedForward(p, rmsNorm(x, ffnNorm)), 1.0);
+      } else {
+        // postnorm and deepnorm normalise the stream before each sub-layer.
+        double scale = m.norm == NormKind::DeepNorm ? deepScale : 1.0;
+        x = rmsNorm(x, attnNorm);
+        x = residual(x, attention(p, x), scale);
+        x = rmsNorm(x, ffnNorm);
+        x = residual(x, feedForward(p, x), scale);
+      }
+    }
+    x = rmsNorm(x, param("final_norm.weight"));
+    Value head = param(m.tieEmbeddings ? "embed.weight" : "lm_head.weight");
+    return MatmulOp::create(b, loc, activation(m.vocabSize), x, head);
+  }
+
+private:
+  Value param(const std::string &name) const { return params.lookup(name); }
+
+  RankedTensorType activation(int64_t features) const {
+    return RankedTensorType::get({batch, seq, features}, elementType);
+  }
+
+  Value rmsNorm(Value x, Value weight) {
+    return RMSNormOp::create(b, loc, x.getType(), x, weight,
+                             b.getF64FloatAttr(m.normEps));
+  }
+
+  Value residual(Value x, Value update, double scale) {
+    return ResidualAddOp::create(b, loc, x.getType(), x, update,
+                                 b.getF64FloatAttr(scale));
+  }
+
+  Value linear(Value x, Value v, Value alpha, int64_t groups) {
+    int64_t n = cast<RankedTensorType>(v.getType()).getShape()[0];
+    return LinearOp::create(b, loc, activation(n), x, v, alpha,
+                            b.getI64IntegerAttr(groups),
+                            b.getF64FloatAttr(m.normEps))
+        .getResult();
+  }
+
+  Value matmul(Value x, Value w) {
+    int64_t n = cast<RankedTensorType>(w.getType()).getShape()[0];
+    return MatmulOp::create(b, loc, activation(n), x, w);
+  }
+
+  /// Rows [begin, begin + count) of a [N, K] matrix, or columns of a
+  /// [B, T, N] activation.
+  Value rows(Value matrix, int64_t begin, int64_t count) {
+    ArrayRef<int64_t> shape =
+        cast<RankedTensorType>(matrix.getType()).getShape();
+    return tensor::ExtractSliceOp::create(
+        b, loc, matrix, ArrayRef<OpFoldResult>{b.getIndexAttr(begin), b.getIndexAttr(0)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(count), b.getIndexAttr(shape[1])},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
+  }
+
+  Value columns(Value x, int64_t begin, int64_t count) {
+    return tensor::ExtractSliceOp::create(
+        b, loc, x,
+        ArrayRef<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(0),
+                               b.getIndexAttr(begin)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(batch), b.getIndexAttr(seq),
+                               b.getIndexAttr(count)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1),
+                               b.getIndexAttr(1)});
+  }
+
+  Value splitHeads(Value x, int64_t heads) {
+    auto type = RankedTensorType::get({batch, seq, heads, m.headDim()},
+                                      elementType);
+    return tensor::ExpandShapeOp::create(
+        b, loc, type, x, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+  }
+
+  Value attention(const std::string &p, Value x) {
+    const int64_t h = m.nHeads, hkv = m.nKVHeads, dh = m.headDim();
+    Value qkvWeight = param(p + "attn.qkv.weight");
+    Value q, k, v;
+    if (m.linear == LinearKind::SDD) {
+      q = linear(x, rows(qkvWeight, 0, h * dh), param(p + "attn.q_alpha"), h);
+      k = linear(x, rows(qkvWeight, h * dh, hkv * dh),
+                 param(p + "attn.k_alpha"), hkv);
+      v = matmul(x, rows(qkvWeight, (h + hkv) * dh, hkv * dh));
+    } else {
+      Value qkv = matmul(x, qkvWeight);
+      q = columns(qkv, 0, h * dh);
+      k = columns(qkv, h * dh, hkv * dh);
+      v = columns(qkv, (h + hkv) * dh, hkv * dh);
+    }
+    FloatAttr base = b.getF64FloatAttr(m.ropeBase);
+    Value q4 = splitHeads(q, h), k4 = splitHeads(k, hkv);
+    q4 = RoPEOp::create(b, loc, q4.getType(), q4, base);
+    k4 = RoPEOp::create(b, loc, k4.getType(), k4, base);
+    Value c4 = AttentionOp::create(b, loc, q4.getType(), q4, k4,
+                                   splitHeads(v, hkv));
+    Value c = tensor::CollapseShapeOp::create(
+        b, loc, activation(h * dh), c4,
+        SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+    if (m.linear == LinearKind::SDD) {
+      c = rmsNorm(c, param(p + "attn.ctx_norm.weight"));
+      return linear(c, param(p + "attn.out.weight"),
+                    param(p + "attn.out.alpha"), 1);
+    }
+    return matmul(c, param(p + "attn.out.weight"));
+  }
+
+  Value feedForward(const std::string &p, Value x) {
+    Value up = param(p + "ffn.up.weight"), down = param(p + "ffn.down.weight");
+    bool sdd = m.linear == LinearKind::SDD;
+    Value a = sdd ? linear(x, up, param(p + "ffn.up.alpha"), 1) : matmul(x, up);
+    Value hidden = SwiGLUOp::create(b, loc, activation(m.ffnHidden), a);
+    return sdd ? linear(hidden, down, param(p + "ffn.down.alpha"), 1)
+               : matmul(hidden, down);
+  }
+
+  OpBuilder &b;
+  Location loc;
+  const sddrt::ModelConfig &m;
+  int64_t batch, seq;
+  Type elementType;
+  const llvm::StringMap<Value> &params;
+};
+
+/// Creates `func.func @name(params..., extra...)` with the parameters marked
+/// `sdd.param` and named `sdd.name`; returns the entry block's arguments.
+func::FuncOp createFunction(OpBuilder &b, Location loc, StringRef name,
+                            ArrayRef<ParameterSpec> specs, Type elementType,
+                            TypeRange extraInputs, TypeRange results,
+                            llvm::StringMap<Value> &params) {
+  SmallVector<Type> inputs;
+  for (const ParameterSpec &spec : specs)
+    inputs.push_back(RankedTensorType::get(spec.shape, elementType));
+  inputs.append(extraInputs.begin(), extraInputs.end());
+  auto func =
+      func::FuncOp::create(b, loc, name, b.getFunctionType(inputs, results));
+  Block *entry = func.addEntryBlock();
+  for (auto [index, spec] : llvm::enumerate(specs)) {
+    func.setArgAttr(index, "sdd.param", b.getUnitAttr());
+    func.setArgAttr(index, "sdd.name", b.getStringAttr(spec.name));
+    params[spec.name] = entry->getArgument(index);
+  }
+  b.setInsertionPointToStart(entry);
+  return func;
+}
+
+} // namespace
+
+OwningOpRef<ModuleOp> mlir::sdd::buildModelModule(MLIRContext *context,
+                                                   const sddrt::Config &config,
+                                                   Type elementType) {
+  context->loadDialect<SDDDialect, func::FuncDialect, tensor::TensorDialect,
+                       arith::ArithDialect>();
+  Location loc = UnknownLoc::get(context);
+  OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
+  OpBuilder b(context);
+  std::vector<ParameterSpec> specs = listParameters(config.model);
+  const int64_t batch = config.train.batchSize, seq = config.train.seqLen;
+  auto tokenType = RankedTensorType::get({batch, seq}, b.getI32Type());
+  auto lossType = RankedTensorType::get({}, elementType);
+  auto logitsType = RankedTensorType::get(
+      {batch, seq, config.model.vocabSize}, elementType);
+
+  {
+    b.setInsertionPointToEnd(module->getBody());
+    llvm::StringMap<Value> params;
+    func::FuncOp func = createFunction(b, loc, "loss", specs, elementType,
+                                       {tokenType, tokenType}, {lossType},
+                                       params);
+    ForwardBuilder forward(b, loc, config, elementType, params);
+    unsigned numParams = specs.size();
+    Value logits = forward.logits(func.getArgument(numParams));
+    Value loss = CrossEntropyOp::create(b, loc, lossType, logits,
+                                        func.getArgument(numParams + 1));
+    func::ReturnOp::create(b, loc, loss);
+  }
+  {
+    b.setInsertionPointToEnd(module->getBody());
+    llvm::StringMap<Value> params;
+    func::FuncOp func = createFunction(b, loc, "logits", specs, elementType,
+                                       {tokenType}, {logitsType}, params);
+    // Only @loss is differentiated.
+    for (unsigned i = 0; i < specs.size(); ++i)
+      func.removeArgAttr(i, "sdd.param");
+    ForwardBuilder forward(b, loc, config, elementType, params);
+    func::ReturnOp::create(b, loc,
+                           forward.logits(func.getArgument(specs.size())));
+  }
+  return module;
+}
+
+void mlir::sdd::addOptimizerFunctions(ModuleOp module, int64_t numParams) {
+  MLIRContext *context = module.getContext();
+  context->loadDialect<linalg::LinalgDialect, math::MathDialect>();
+  Location loc = module.getLoc();
+  OpBuilder b(context);
+  b.setInsertionPointToEnd(module.getBody());
+  Type f32 = b.getF32Type(), f64 = b.getF64Type();
+  auto flat = RankedTensorType::get({numParams}, f32);
+  auto scalar = RankedTensorType::get({}, f32);
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(1, context);
+  AffineMap toScalar = AffineMap::get(1, 0, {}, context);
+
+  // @grad_sq_norm: float64 accumulation so that the norm of millions of
+  // gradients keeps float32 accuracy.
+  {
+    auto func = func::FuncOp::create(b, loc, "grad_sq_norm",
+                                     b.getFunctionType({flat}, {scalar}));
+    Block *entry = func.addEntryBlock();
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(entry);
+    Value zero = arith::ConstantOp::create(b, loc, b.getF64FloatAttr(0.0));
+    Value acc = linalg::FillOp::create(
+                    b, loc, ValueRange{zero},
+                    ValueRange{tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{}, f64)})
+                    .getResult(0);
+    Value sum =
+        linalg::GenericOp::create(
+            b, loc, acc.getType(), ValueRange{entry->getArgument(0)},
+            ValueRange{acc}, ArrayRef<AffineMap>{identity, toScalar},
+            ArrayRef<utils::IteratorType>{utils::IteratorType::reduction},
+            [&](OpBuilder &b, Location loc, ValueRange args) {
+              Value wide = arith::ExtFOp::create(b, loc, f64, args[0]);
+              Value square = arith::MulFOp::create(b, loc, wide, wide);
+              linalg::YieldOp::create(
+                  b, loc, ValueRange{arith::AddFOp::create(b, loc, square, args[1])});
+            })
+            .getResult(0);
+    Value narrow =
+        linalg::GenericOp::create(
+            b, loc, scalar, ValueRange{sum},
+            ValueRange{tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{}, f32)},
+            ArrayRef<AffineMap>{AffineMap::get(0, 0, {}, context),
+                                AffineMap::get(0, 0, {}, context)},
+            ArrayRef<utils::IteratorType>{},
+            [&](OpBuilder &b, Location loc, ValueRange args) {
+              linalg::YieldOp::create(
+                  b, loc, ValueRange{arith::TruncFOp::create(b, loc, f32, args[0])});
+            })
+            .getResult(0);
+    func::ReturnOp::create(b, loc, narrow);
+  }
+
+  // @adamw_update: MODEL_SPEC section 7, elementwise over flat buffers.
+  {
+    auto hyperType = RankedTensorType::get({8}, f32);
+    auto func = func::FuncOp::create(
+        b, loc, "adamw_update",
+        b.getFunctionType({flat, flat, flat, flat, flat, hyperType},
+                          {flat, flat, flat}));
+    Block *entry = func.addEntryBlock();
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(entry);
+    Value hyper = entry->getArgument(5);
+    SmallVector<Value> h;
+    for (int64_t i = 0; i < 8; ++i)
+      h.push_back(tensor::ExtractOp::create(
+          b, loc, hyper,
+          ValueRange{arith::ConstantIndexOp::create(b, loc, i)}));
+    Value lr = h[0], beta1 = h[1], beta2 = h[2], eps = h[3], decay = h[4],
+          bc1 = h[5], bc2 = h[6], gradScale = h[7];
+    Value one = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(1.0));
+    SmallVector<Value> inits;
+    for (int i = 0; i < 3; ++i)
+      inits.push_back(tensor::EmptyOp::create(b, loc, flat.getShape(), f32));
+    auto update = linalg::GenericOp::create(
+        b, loc, TypeRange{flat, flat, flat},
+        ValueRange{entry->getArgument(0), entry->getArgument(1),
+                   entry->getArgument(2), entry->getArgument(3),
+                   entry->getArgument(4)},
+        inits, SmallVector<AffineMap>(8, identity),
+        ArrayRef<utils::IteratorType>{utils::IteratorType::parallel},
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          Value p = args[0], g = args[1], mOld = args[2], vOld = args[3],
+                mask = args[4];
+          auto mul = [&](Value x, Value y) {
+            return arith::MulFOp::create(b, loc, x, y).getResult();
+          };
+          auto add = [&](Value x, Value y) {
+            return arith::AddFOp::create(b, loc, x, y).getResult();
+          };
+          auto sub = [&](Value x, Value y) {
+            return arith::SubFOp::create(b, loc, x, y).getResult();
+          };
+          auto div = [&](Value x, Value y) {
+            return arith::DivFOp::create(b, loc, x, y).getResult();
+          };
+          Value clipped = mul(g, gradScale);
+          Value mNew = add(mul(beta1, mOld), mul(sub(one, beta1), clipped));
+          Value vNew =
+              add(mul(beta2, vOld), mul(sub(one, beta2), mul(clipped, clipped)));
+          Value denom =
+              add(math::SqrtOp::create(b, loc, div(vNew, bc2)), eps);
+          Value step = add(div(div(mNew, bc1), denom), mul(mul(decay, mask), p));
+          linalg::YieldOp::create(b, loc,
+                                  ValueRange{sub(p, mul(lr, step)), mNew, vNew});
+        });
+    func::ReturnOp::create(b, loc, update.getResults());
+  }
+}
