@@ -11,8 +11,9 @@ PACKAGES=(
   cmake ninja-build ccache
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   clang-22 lld-22 libomp-22-dev
-  libgtest-dev libbenchmark-dev nlohmann-json3-dev
+  libgtest-dev libbenchmark-dev nlohmann-json3-dev libcpptoml-dev
   python3 python3-numpy
+  bible-kjv
 )
 
 missing=()
@@ -31,6 +32,16 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 else
   echo "setup: all ${#PACKAGES[@]} Debian packages present"
+fi
+
+# The default training corpus: the King James Bible, one verse per line with
+# the verse labels ("Ge1:1 ") stripped (about 4.1 MB of text).
+KJV="$ROOT/data/kjv.txt"
+if [[ ! -s "$KJV" ]]; then
+  echo "setup: extracting $KJV from bible-kjv"
+  mkdir -p "$ROOT/data"
+  bible -f 'Gen1:1-Rev22:21' | sed -E 's/^[^ ]+ //' > "$KJV.tmp"
+  mv "$KJV.tmp" "$KJV"
 fi
 
 LAUNCHER=()

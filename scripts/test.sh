@@ -16,6 +16,9 @@ cmake --build "$BUILD" --target check-sdd || status=1
 echo "== GoogleTest (SDDUnitTests) =="
 "$BUILD/bin/SDDUnitTests" --gtest_brief=1 || status=1
 
+echo "== GoogleTest (SDDRuntimeTests) =="
+"$BUILD/bin/SDDRuntimeTests" --gtest_brief=1 || status=1
+
 if ((status)); then
   echo "test.sh: FAILED"
 else

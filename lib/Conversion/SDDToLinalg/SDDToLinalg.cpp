@@ -97,6 +97,23 @@ Value mergeLastAxes(OpBuilder &b, Location loc, Value value) {
   return tensor::CollapseShapeOp::create(b, loc, value, reassociation);
 }
 
+/// The body of a contraction: acc + a * b.
+Value multiplyAdd(OpBuilder &b, Location loc, ValueRange args) {
+  Value product = arith::MulFOp::create(b, loc, args[0], args[1]);
+  return arith::AddFOp::create(b, loc, product, args[2]);
+}
+
+/// Iterator types from a string of 'p' (parallel) and 'r' (reduction): loop
+/// orders put a contiguous parallel axis innermost where they can, so that
+/// the innermost loop vectorises without reordering a sum.
+SmallVector<IteratorType> iteratorKinds(StringRef kinds) {
+  SmallVector<IteratorType> types;
+  for (char kind : kinds)
+    types.push_back(kind == 'p' ? IteratorType::parallel
+                                : IteratorType::reduction);
+  return types;
+}
+
 /// `x [..., K] @ w[N, K]^T`, a contraction over K.
 Value emitTransposedProduct(OpBuilder &b, Location loc, Value x, Value w) {
   RankedTensorType xType = tensorTypeOf(x);
@@ -118,9 +135,8 @@ Value emitTransposedProduct(OpBuilder &b, Location loc, Value x, Value w) {
                                  selectDims(ctx, numDims, outDims)},
              iterators(batchRank + 1, 1),
              [](OpBuilder &b, Location loc, ValueRange args) {
-               Value product = arith::MulFOp::create(b, loc, args[0], args[1]);
-               Value sum = arith::AddFOp::create(b, loc, product, args[2]);
-               linalg::YieldOp::create(b, loc, sum);
+               linalg::YieldOp::create(b, loc,
+                                       ValueRange{multiplyAdd(b, loc, args)});
              })
       .getResult(0);
 }
@@ -424,10 +440,6 @@ Value emitReduction(OpBuilder &b, Location loc, ArrayRef<int64_t> outShape,
       .getResult(0);
 }
 
-Value multiplyAdd(OpBuilder &b, Location loc, ValueRange args) {
-  Value product = arith::MulFOp::create(b, loc, args[0], args[1]);
-  return arith::AddFOp::create(b, loc, product, args[2]);
-}
 
 AttentionWeights emitAttentionWeights(OpBuilder &b, Location loc, Value q,
                                       Value k) {
@@ -504,12 +516,13 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
     Type elementType = splitType.getElementType();
     // o[b, i, g, r, d] = sum_j e[b, g, r, i, j] v[b, j, g, d], then divide by
     // the row sum once per output instead of once per score.
-    // Loops: b, i, g, r, d, j.
+    // Loops: b, i, g, r, j, d.
     Value weighted = emitReduction(
         rewriter, loc, splitType.getShape(), elementType, 0.0,
         {weights.numerators, adaptor.getValue()},
-        {selectDims(ctx, 6, {0, 2, 3, 1, 5}), selectDims(ctx, 6, {0, 5, 2, 4})},
-        selectDims(ctx, 6, {0, 1, 2, 3, 4}), iterators(5, 1), multiplyAdd);
+        {selectDims(ctx, 6, {0, 2, 3, 1, 4}), selectDims(ctx, 6, {0, 4, 2, 5})},
+        selectDims(ctx, 6, {0, 1, 2, 3, 5}), iteratorKinds("pppprp"),
+        multiplyAdd);
     Value normalized = emitElementwise(
         rewriter, loc, splitType, {weighted, weights.rowSum},
         {AffineMap::getMultiDimIdentityMap(5, ctx),
@@ -711,17 +724,19 @@ Value emitProductWithWeight(OpBuilder &b, Location loc, Value dz, Value w) {
   int64_t k = tensorTypeOf(w).getShape()[1];
   SmallVector<int64_t> shape(dzType.getShape().drop_back());
   shape.push_back(k);
-  // Loops: batch..., k, n.
-  unsigned numDims = batchRank + 2, kDim = batchRank, nDim = batchRank + 1;
+  // Loops: batch..., n, k.
+  unsigned numDims = batchRank + 2, nDim = batchRank, kDim = batchRank + 1;
   MLIRContext *ctx = b.getContext();
   SmallVector<unsigned> dzDims = leadingDims(batchRank), outDims = dzDims;
   dzDims.push_back(nDim);
   outDims.push_back(kDim);
+  std::string kinds(batchRank, 'p');
+  kinds += "rp";
   return emitReduction(b, loc, shape, dzType.getElementType(), 0.0, {dz, w},
                        {selectDims(ctx, numDims, dzDims),
                         selectDims(ctx, numDims, {nDim, kDim})},
-                       selectDims(ctx, numDims, outDims),
-                       iterators(batchRank + 1, 1), multiplyAdd);
+                       selectDims(ctx, numDims, outDims), iteratorKinds(kinds),
+                       multiplyAdd);
 }
 
 /// `dW [N, K] = sum over rows of dz[..., n] x[..., k]`.
@@ -729,21 +744,22 @@ Value emitWeightGradient(OpBuilder &b, Location loc, Value dz, Value x) {
   RankedTensorType dzType = tensorTypeOf(dz);
   unsigned batchRank = dzType.getRank() - 1;
   int64_t n = dzType.getShape().back(), k = tensorTypeOf(x).getShape().back();
-  // Loops: n, k, batch...
-  unsigned numDims = batchRank + 2;
+  // Loops: n, batch..., k.
+  unsigned numDims = batchRank + 2, kDim = batchRank + 1;
   MLIRContext *ctx = b.getContext();
   SmallVector<unsigned> dzDims, xDims;
   for (unsigned i = 0; i < batchRank; ++i) {
-    dzDims.push_back(i + 2);
-    xDims.push_back(i + 2);
+    dzDims.push_back(i + 1);
+    xDims.push_back(i + 1);
   }
   dzDims.push_back(0);
-  xDims.push_back(1);
+  xDims.push_back(kDim);
+  std::string kinds = "p" + std::string(batchRank, 'r') + "p";
   return emitReduction(b, loc, {n, k}, dzType.getElementType(), 0.0, {dz, x},
                        {selectDims(ctx, numDims, dzDims),
                         selectDims(ctx, numDims, xDims)},
-                       selectDims(ctx, numDims, {0, 1}),
-                       iterators(2, batchRank), multiplyAdd);
+                       selectDims(ctx, numDims, {0, kDim}),
+                       iteratorKinds(kinds), multiplyAdd);
 }
 
 /// Sums `dy * z` over every row into the shape of a row-vector alpha: `[N]`,
@@ -755,20 +771,13 @@ Value emitAlphaGradient(OpBuilder &b, Location loc, Value dyGrouped,
   unsigned rank = type.getRank(), batchRank = rank - 2;
   int64_t groups = type.getShape()[rank - 2], size = type.getShape().back();
   MLIRContext *ctx = b.getContext();
-  // Loops: g, s, batch...
-  SmallVector<unsigned> dataDims, rowDims;
-  for (unsigned i = 0; i < batchRank; ++i) {
-    dataDims.push_back(i + 2);
-    rowDims.push_back(i + 2);
-  }
-  dataDims.append({0, 1});
-  rowDims.push_back(0);
+  // Loops: batch..., g, s (the data's own order; s innermost and parallel).
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, ctx);
   SmallVector<Value> inputs = {dyGrouped, zGrouped};
-  SmallVector<AffineMap> maps = {selectDims(ctx, rank, dataDims),
-                                 selectDims(ctx, rank, dataDims)};
+  SmallVector<AffineMap> maps = {identity, identity};
   if (invRMS) {
     inputs.push_back(invRMS);
-    maps.push_back(selectDims(ctx, rank, rowDims));
+    maps.push_back(selectDims(ctx, rank, leadingDims(rank - 1)));
   }
   auto body = [](OpBuilder &b, Location loc, ValueRange args) -> Value {
     Value product = arith::MulFOp::create(b, loc, args[0], args[1]);
@@ -777,16 +786,14 @@ Value emitAlphaGradient(OpBuilder &b, Location loc, Value dyGrouped,
     return arith::AddFOp::create(b, loc, product, args.back());
   };
   Type elementType = type.getElementType();
-  if (shared) {
-    // Only s is parallel: the groups share the alpha.
-    SmallVector<IteratorType> its = iterators(0, rank);
-    its[1] = IteratorType::parallel;
+  std::string kinds(batchRank, 'r');
+  if (shared)
     return emitReduction(b, loc, {size}, elementType, 0.0, inputs, maps,
-                         selectDims(ctx, rank, {1}), its, body);
-  }
-  SmallVector<IteratorType> its = iterators(2, batchRank);
+                         selectDims(ctx, rank, {rank - 1}),
+                         iteratorKinds(kinds + "rp"), body);
   Value full = emitReduction(b, loc, {groups, size}, elementType, 0.0, inputs,
-                             maps, selectDims(ctx, rank, {0, 1}), its, body);
+                             maps, selectDims(ctx, rank, {rank - 2, rank - 1}),
+                             iteratorKinds(kinds + "pp"), body);
   return tensor::CollapseShapeOp::create(
       b, loc, full, SmallVector<ReassociationIndices>{{0, 1}});
 }
@@ -1038,11 +1045,11 @@ struct AttentionGradLowering : OpConversionPattern<AttentionGradOp> {
           return arith::DivFOp::create(b, loc, args[0], args[1]);
         });
     // dv[b, j, g, d] = sum_{r, i} P[b, g, r, i, j] dO[b, i, g, r, d].
-    // Loops: b, j, g, d, r, i.
+    // Loops: b, j, g, r, i, d.
     Value dValue = emitReduction(
         rewriter, loc, kvType.getShape(), elementType, 0.0, {probs, dOut},
-        {selectDims(ctx, 6, {0, 2, 4, 5, 1}), selectDims(ctx, 6, {0, 5, 2, 4, 3})},
-        selectDims(ctx, 6, {0, 1, 2, 3}), iterators(4, 2), multiplyAdd);
+        {selectDims(ctx, 6, {0, 2, 3, 4, 1}), selectDims(ctx, 6, {0, 4, 2, 3, 5})},
+        selectDims(ctx, 6, {0, 1, 2, 5}), iteratorKinds("ppprrp"), multiplyAdd);
     // dP[b, g, r, i, j] = sum_d dO[b, i, g, r, d] v[b, j, g, d].
     // Loops: b, g, r, i, j, d.
     Value dProbs = emitReduction(
@@ -1065,18 +1072,19 @@ struct AttentionGradLowering : OpConversionPattern<AttentionGradOp> {
           return arith::MulFOp::create(b, loc, product, scale);
         });
     // dq[b, i, g, r, d] = sum_j dS[b, g, r, i, j] k[b, j, g, d].
-    // Loops: b, i, g, r, d, j.
+    // Loops: b, i, g, r, j, d.
     Value dQuery = emitReduction(
         rewriter, loc, splitType.getShape(), elementType, 0.0, {dScores, key},
-        {selectDims(ctx, 6, {0, 2, 3, 1, 5}), selectDims(ctx, 6, {0, 5, 2, 4})},
-        selectDims(ctx, 6, {0, 1, 2, 3, 4}), iterators(5, 1), multiplyAdd);
+        {selectDims(ctx, 6, {0, 2, 3, 1, 4}), selectDims(ctx, 6, {0, 4, 2, 5})},
+        selectDims(ctx, 6, {0, 1, 2, 3, 5}), iteratorKinds("pppprp"),
+        multiplyAdd);
     // dk[b, j, g, d] = sum_{r, i} dS[b, g, r, i, j] q[b, i, g, r, d].
-    // Loops: b, j, g, d, r, i.
+    // Loops: b, j, g, r, i, d.
     Value dKey = emitReduction(
         rewriter, loc, kvType.getShape(), elementType, 0.0,
         {dScores, weights.query},
-        {selectDims(ctx, 6, {0, 2, 4, 5, 1}), selectDims(ctx, 6, {0, 5, 2, 4, 3})},
-        selectDims(ctx, 6, {0, 1, 2, 3}), iterators(4, 2), multiplyAdd);
+        {selectDims(ctx, 6, {0, 2, 3, 4, 1}), selectDims(ctx, 6, {0, 4, 2, 3, 5})},
+        selectDims(ctx, 6, {0, 1, 2, 5}), iteratorKinds("ppprrp"), multiplyAdd);
     rewriter.replaceOp(
         op, {tensor::CollapseShapeOp::create(rewriter, loc, dQuery, headSplit),
              dKey, dValue});
@@ -1247,9 +1255,24 @@ struct ConvertSDDToLinalgPass
                            math::MathDialect, tensor::TensorDialect>();
     RewritePatternSet patterns(&getContext());
     populateSDDToLinalgPatterns(patterns);
+    llvm::SmallPtrSet<Operation *, 16> existing;
+    getOperation()->walk([&](linalg::GenericOp op) { existing.insert(op); });
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
-      signalPassFailure();
+      return signalPassFailure();
+    // The sums of the lowered ops may be reassociated (and fused into FMAs)
+    // so that LLVM vectorises reductions; the result stays deterministic.
+    auto flags = arith::FastMathFlags::reassoc | arith::FastMathFlags::contract;
+    getOperation()->walk([&](linalg::GenericOp generic) {
+      if (existing.contains(generic))
+        return;
+      generic.getBody()->walk([&](Operation *op) {
+        if (isa<arith::AddFOp, arith::MulFOp, arith::SubFOp>(op))
+          op->setAttr(cast<arith::ArithFastMathInterface>(op)
+                          .getFastMathAttrName(),
+                      arith::FastMathFlagsAttr::get(&getContext(), flags));
+      });
+    });
   }
 };
 

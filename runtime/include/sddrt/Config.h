@@ -61,17 +61,26 @@ struct Config {
   TrainConfig train;
 };
 
-/// Parses TOML text (path is used in messages only). On failure returns false
-/// and sets `error` to one line that names the file, the key and the problem.
+/// Parses TOML text (path is used in messages only) and checks the
+/// combination. On failure returns false and sets `error` to one line that
+/// names the file, the key and the problem. Absent keys keep their defaults.
 bool parseConfig(const std::string &text, const std::string &path,
                  Config &config, std::string &error);
 
 /// Reads and parses a config file.
 bool loadConfig(const std::string &path, Config &config, std::string &error);
 
-/// Applies one `section.key=value` override (sdd-train --set).
+/// Applies one `section.key=value` override (sdd-train --set); the value is
+/// a TOML value, and a string value may omit its quotes (`model.norm=prenorm`).
+/// Does not check the combination: call validateConfig after the last one.
 bool applyOverride(const std::string &assignment, Config &config,
                    std::string &error);
+
+/// Reads a config file, applies the `section.key=value` overrides in order,
+/// then checks the combination (what sdd-train and sdd-compile do).
+bool loadConfig(const std::string &path,
+                const std::vector<std::string> &overrides, Config &config,
+                std::string &error);
 
 /// Checks the combination (heads divide d_model, kv heads divide heads, ...).
 bool validateConfig(const Config &config, std::string &error);
@@ -82,6 +91,15 @@ std::string configToJSON(const Config &config);
 /// Parses the JSON written by configToJSON.
 bool configFromJSON(const std::string &json, Config &config,
                     std::string &error);
+
+/// The config as TOML text that parseConfig reads back to the same values
+/// (sdd-sample compiles the model of a checkpoint from it).
+std::string configToTOML(const Config &config);
+
+/// Empty when `a` and `b` describe the same compiled model (every [model]
+/// key, train.batch_size and train.seq_len), otherwise the first difference,
+/// e.g. "[model] d_model = 64 vs 128".
+std::string modelDifference(const Config &a, const Config &b);
 
 const char *normName(NormKind norm);
 const char *linearName(LinearKind linear);

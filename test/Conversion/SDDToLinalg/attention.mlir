@@ -11,9 +11,11 @@
 // CHECK-DAG: #[[$SQ:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d3, d1, d2, d5)>
 // CHECK-DAG: #[[$SK:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d4, d1, d5)>
 // CHECK-DAG: #[[$S6:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d4)>
-// Loops of the value contraction: (b, i, g, r, d, j).
-// CHECK-DAG: #[[$OE:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d2, d3, d1, d5)>
-// CHECK-DAG: #[[$OV:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d5, d2, d4)>
+// Loops of the value contraction: (b, i, g, r, j, d), with d innermost so
+// that the inner loop runs along contiguous rows of v.
+// CHECK-DAG: #[[$OE:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d2, d3, d1, d4)>
+// CHECK-DAG: #[[$OV:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d4, d2, d5)>
+// CHECK-DAG: #[[$OO:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d5)>
 // CHECK-DAG: #[[$ID5:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>
 // CHECK-DAG: #[[$ROW5:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
 // The row sum [b, g, r, i] read from the output loops (b, i, g, r, d).
@@ -44,7 +46,7 @@
 // CHECK-DAG: %[[J:.*]] = linalg.index 4 : index
 // CHECK-DAG: %[[I:.*]] = linalg.index 3 : index
 // CHECK: %[[VISIBLE:.*]] = arith.cmpi ule, %[[J]], %[[I]] : index
-// CHECK: %[[SCALED:.*]] = arith.mulf %[[SE]], %[[SCALE]] : f32
+// CHECK: %[[SCALED:.*]] = arith.mulf %[[SE]], %[[SCALE]] fastmath<reassoc,contract> : f32
 // CHECK: %[[SEL:.*]] = arith.select %[[VISIBLE]], %[[SCALED]], %[[NEGINF]] : f32
 // CHECK-NEXT: linalg.yield %[[SEL]] : f32
 //
@@ -63,7 +65,7 @@
 // CHECK-SAME: indexing_maps = [#[[$ID5]], #[[$ROW5]], #[[$ID5]]]
 // CHECK-SAME: ins(%[[M]], %[[MAX]] :
 // CHECK-NEXT: ^bb0(%[[EA:.*]]: f32, %[[EB:.*]]: f32, %{{.*}}: f32):
-// CHECK-NEXT: %[[D:.*]] = arith.subf %[[EA]], %[[EB]] : f32
+// CHECK-NEXT: %[[D:.*]] = arith.subf %[[EA]], %[[EB]] fastmath<reassoc,contract> : f32
 // CHECK-NEXT: %[[EX:.*]] = math.exp %[[D]] : f32
 // CHECK-NEXT: linalg.yield %[[EX]] : f32
 //
@@ -77,8 +79,8 @@
 //
 // Weighted values, then one division by the row sum.
 // CHECK: %[[O:.*]] = linalg.generic
-// CHECK-SAME: indexing_maps = [#[[$OE]], #[[$OV]], #[[$S6]]]
-// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction"]
+// CHECK-SAME: indexing_maps = [#[[$OE]], #[[$OV]], #[[$OO]]]
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "parallel"]
 // CHECK-SAME: ins(%[[E]], %[[V]] : tensor<2x2x4x8x8xf32>, tensor<2x8x2x16xf32>) outs(%{{.*}} : tensor<2x8x2x4x16xf32>)
 // CHECK: arith.mulf
 // CHECK-NEXT: arith.addf

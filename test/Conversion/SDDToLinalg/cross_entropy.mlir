@@ -31,9 +31,9 @@
 // CHECK-SAME: iterator_types = ["parallel", "parallel", "reduction"]
 // CHECK-SAME: ins(%[[L]], %[[MAX]] : tensor<2x16x256xf32>, tensor<2x16xf32>)
 // CHECK-NEXT: ^bb0(%[[SL:.*]]: f32, %[[SM:.*]]: f32, %[[SACC:.*]]: f32):
-// CHECK-NEXT: %[[D:.*]] = arith.subf %[[SL]], %[[SM]] : f32
+// CHECK-NEXT: %[[D:.*]] = arith.subf %[[SL]], %[[SM]] fastmath<reassoc,contract> : f32
 // CHECK-NEXT: %[[E:.*]] = math.exp %[[D]] : f32
-// CHECK-NEXT: %[[S:.*]] = arith.addf %[[E]], %[[SACC]] : f32
+// CHECK-NEXT: %[[S:.*]] = arith.addf %[[E]], %[[SACC]] fastmath<reassoc,contract> : f32
 // CHECK-NEXT: linalg.yield %[[S]] : f32
 //
 // Mean over the 32 positions.
@@ -49,10 +49,10 @@
 // CHECK-DAG: %[[TI:.*]] = arith.index_cast %[[PT]] : i32 to index
 // CHECK: %[[TL:.*]] = tensor.extract %[[L]][%[[I0]], %[[I1]], %[[TI]]] : tensor<2x16x256xf32>
 // CHECK: %[[LOG:.*]] = math.log %[[PS]] : f32
-// CHECK: %[[LSE:.*]] = arith.addf %[[LOG]], %[[PM]] : f32
-// CHECK: %[[NLL:.*]] = arith.subf %[[LSE]], %[[TL]] : f32
-// CHECK: %[[TERM:.*]] = arith.mulf %[[NLL]], %[[INVP]] : f32
-// CHECK: %[[ACC:.*]] = arith.addf %[[TERM]], %[[LACC]] : f32
+// CHECK: %[[LSE:.*]] = arith.addf %[[LOG]], %[[PM]] fastmath<reassoc,contract> : f32
+// CHECK: %[[NLL:.*]] = arith.subf %[[LSE]], %[[TL]] fastmath<reassoc,contract> : f32
+// CHECK: %[[TERM:.*]] = arith.mulf %[[NLL]], %[[INVP]] fastmath<reassoc,contract> : f32
+// CHECK: %[[ACC:.*]] = arith.addf %[[TERM]], %[[LACC]] fastmath<reassoc,contract> : f32
 // CHECK-NEXT: linalg.yield %[[ACC]] : f32
 // CHECK: return %[[LOSS]] : tensor<f32>
 func.func @cross_entropy(%logits: tensor<2x16x256xf32>, %targets: tensor<2x16xi32>) -> tensor<f32> {

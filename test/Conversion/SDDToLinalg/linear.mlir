@@ -19,8 +19,8 @@
 // CHECK-SAME: iterator_types = ["parallel", "parallel", "reduction"]
 // CHECK-SAME: ins(%[[X]], %[[V]] : tensor<4x8xf32>, tensor<16x8xf32>) outs(%[[ZINIT]] : tensor<4x16xf32>)
 // CHECK-NEXT: ^bb0(%[[XE:.*]]: f32, %[[VE:.*]]: f32, %[[ACC:.*]]: f32):
-// CHECK-NEXT: %[[P:.*]] = arith.mulf %[[XE]], %[[VE]] : f32
-// CHECK-NEXT: %[[S:.*]] = arith.addf %[[P]], %[[ACC]] : f32
+// CHECK-NEXT: %[[P:.*]] = arith.mulf %[[XE]], %[[VE]] fastmath<reassoc,contract> : f32
+// CHECK-NEXT: %[[S:.*]] = arith.addf %[[P]], %[[ACC]] fastmath<reassoc,contract> : f32
 // CHECK-NEXT: linalg.yield %[[S]] : f32
 //
 // The per-row sum of squares: all axes but the last are parallel.
@@ -28,8 +28,8 @@
 // CHECK-SAME: iterator_types = [{{("parallel", )+}}"reduction"]
 // CHECK-SAME: ins(%[[ZG:[^ ]*]] :
 // CHECK-NEXT: ^bb0(%[[E:.*]]: f32, %[[SACC:.*]]: f32):
-// CHECK-NEXT: %[[E2:.*]] = arith.mulf %[[E]], %[[E]] : f32
-// CHECK-NEXT: %[[SUM:.*]] = arith.addf %[[E2]], %[[SACC]] : f32
+// CHECK-NEXT: %[[E2:.*]] = arith.mulf %[[E]], %[[E]] fastmath<reassoc,contract> : f32
+// CHECK-NEXT: %[[SUM:.*]] = arith.addf %[[E2]], %[[SACC]] fastmath<reassoc,contract> : f32
 // CHECK-NEXT: linalg.yield %[[SUM]]
 //
 // 1 / sqrt(sum / 16 + eps), eps = 0.125.
@@ -39,8 +39,8 @@
 // CHECK: %[[INV:.*]] = linalg.generic
 // CHECK-SAME: ins(%[[SQ]] :
 // CHECK-NEXT: ^bb0(%[[SS:.*]]: f32, %{{.*}}: f32):
-// CHECK-NEXT: %[[MEAN:.*]] = arith.mulf %[[SS]], %[[INVN]] : f32
-// CHECK-NEXT: %[[SHIFT:.*]] = arith.addf %[[MEAN]], %[[EPS]] : f32
+// CHECK-NEXT: %[[MEAN:.*]] = arith.mulf %[[SS]], %[[INVN]] fastmath<reassoc,contract> : f32
+// CHECK-NEXT: %[[SHIFT:.*]] = arith.addf %[[MEAN]], %[[EPS]] fastmath<reassoc,contract> : f32
 // CHECK-NEXT: %[[RMS:.*]] = math.sqrt %[[SHIFT]] : f32
 // CHECK-NEXT: %[[R:.*]] = arith.divf %[[ONE]], %[[RMS]] : f32
 // CHECK-NEXT: linalg.yield %[[R]]
@@ -50,8 +50,8 @@
 // CHECK-SAME: iterator_types = [{{("parallel", )*}}"parallel"]
 // CHECK-SAME: ins(%[[ZG]], %[[INV]], %{{.*}} :
 // CHECK-NEXT: ^bb0(%[[ZE:.*]]: f32, %[[IE:.*]]: f32, %[[AE:.*]]: f32, %{{.*}}: f32):
-// CHECK-NEXT: %[[N:.*]] = arith.mulf %[[ZE]], %[[IE]] : f32
-// CHECK-NEXT: %[[Y:.*]] = arith.mulf %[[N]], %[[AE]] : f32
+// CHECK-NEXT: %[[N:.*]] = arith.mulf %[[ZE]], %[[IE]] fastmath<reassoc,contract> : f32
+// CHECK-NEXT: %[[Y:.*]] = arith.mulf %[[N]], %[[AE]] fastmath<reassoc,contract> : f32
 // CHECK-NEXT: linalg.yield %[[Y]]
 // CHECK-NOT: linalg.generic
 // CHECK: return %{{.*}} : tensor<4x16xf32>

@@ -18,8 +18,8 @@
 // CHECK-SAME: iterator_types = ["parallel", "parallel", "reduction"]
 // CHECK-SAME: ins(%[[X]], %[[W]] : tensor<4x8xf32>, tensor<16x8xf32>) outs(%[[INIT]] : tensor<4x16xf32>)
 // CHECK-NEXT: ^bb0(%[[XE:.*]]: f32, %[[WE:.*]]: f32, %[[ACC:.*]]: f32):
-// CHECK-NEXT: %[[P:.*]] = arith.mulf %[[XE]], %[[WE]] : f32
-// CHECK-NEXT: %[[S:.*]] = arith.addf %[[P]], %[[ACC]] : f32
+// CHECK-NEXT: %[[P:.*]] = arith.mulf %[[XE]], %[[WE]] fastmath<reassoc,contract> : f32
+// CHECK-NEXT: %[[S:.*]] = arith.addf %[[P]], %[[ACC]] fastmath<reassoc,contract> : f32
 // CHECK-NEXT: linalg.yield %[[S]] : f32
 // CHECK-NEXT: } -> tensor<4x16xf32>
 // CHECK-NEXT: return %[[R]] : tensor<4x16xf32>
@@ -45,8 +45,8 @@ func.func @matmul_2d(%x: tensor<4x8xf32>, %w: tensor<16x8xf32>) -> tensor<4x16xf
 // CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "reduction"]
 // CHECK-SAME: ins(%[[X]], %[[W]] : tensor<2x4x8xf32>, tensor<16x8xf32>) outs(%[[INIT]] : tensor<2x4x16xf32>)
 // CHECK-NEXT: ^bb0(%[[XE:.*]]: f32, %[[WE:.*]]: f32, %[[ACC:.*]]: f32):
-// CHECK-NEXT: %[[P:.*]] = arith.mulf %[[XE]], %[[WE]] : f32
-// CHECK-NEXT: %[[S:.*]] = arith.addf %[[P]], %[[ACC]] : f32
+// CHECK-NEXT: %[[P:.*]] = arith.mulf %[[XE]], %[[WE]] fastmath<reassoc,contract> : f32
+// CHECK-NEXT: %[[S:.*]] = arith.addf %[[P]], %[[ACC]] fastmath<reassoc,contract> : f32
 // CHECK-NEXT: linalg.yield %[[S]] : f32
 // CHECK: return %[[R]] : tensor<2x4x16xf32>
 func.func @matmul_batched(%x: tensor<2x4x8xf32>, %w: tensor<16x8xf32>) -> tensor<2x4x16xf32> {

@@ -15,8 +15,8 @@
 // CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel"]
 // CHECK-SAME: ins(%[[X]], %[[U]] : tensor<2x16x64xf32>, tensor<2x16x64xf32>) outs(%[[EMPTY]] : tensor<2x16x64xf32>)
 // CHECK-NEXT: ^bb0(%[[XE:.*]]: f32, %[[UE:.*]]: f32, %{{.*}}: f32):
-// CHECK-NEXT: %[[XS:.*]] = arith.mulf %[[XE]], %[[S]] : f32
-// CHECK-NEXT: %[[Y:.*]] = arith.addf %[[XS]], %[[UE]] : f32
+// CHECK-NEXT: %[[XS:.*]] = arith.mulf %[[XE]], %[[S]] fastmath<reassoc,contract> : f32
+// CHECK-NEXT: %[[Y:.*]] = arith.addf %[[XS]], %[[UE]] fastmath<reassoc,contract> : f32
 // CHECK-NEXT: linalg.yield %[[Y]] : f32
 // CHECK: return %[[R]] : tensor<2x16x64xf32>
 func.func @residual_add_scaled(%x: tensor<2x16x64xf32>, %u: tensor<2x16x64xf32>) -> tensor<2x16x64xf32> {
@@ -36,7 +36,7 @@ func.func @residual_add_scaled(%x: tensor<2x16x64xf32>, %u: tensor<2x16x64xf32>)
 // CHECK-SAME: iterator_types = ["parallel", "parallel"]
 // CHECK-SAME: ins(%[[X]], %[[U]] : tensor<4x8xf32>, tensor<4x8xf32>)
 // CHECK-NEXT: ^bb0(%[[XE:.*]]: f32, %[[UE:.*]]: f32, %{{.*}}: f32):
-// CHECK-NEXT: %[[Y:.*]] = arith.addf %[[XE]], %[[UE]] : f32
+// CHECK-NEXT: %[[Y:.*]] = arith.addf %[[XE]], %[[UE]] fastmath<reassoc,contract> : f32
 // CHECK-NEXT: linalg.yield %[[Y]] : f32
 // CHECK: return %[[R]] : tensor<4x8xf32>
 func.func @residual_add_plain(%x: tensor<4x8xf32>, %u: tensor<4x8xf32>) -> tensor<4x8xf32> {

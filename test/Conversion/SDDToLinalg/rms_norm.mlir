@@ -17,8 +17,8 @@
 // CHECK-SAME: iterator_types = ["parallel", "parallel", "reduction"]
 // CHECK-SAME: ins(%[[X]] : tensor<2x4x16xf32>) outs(%[[INIT]] : tensor<2x4xf32>)
 // CHECK-NEXT: ^bb0(%[[E:.*]]: f32, %[[ACC:.*]]: f32):
-// CHECK-NEXT: %[[E2:.*]] = arith.mulf %[[E]], %[[E]] : f32
-// CHECK-NEXT: %[[SUM:.*]] = arith.addf %[[E2]], %[[ACC]] : f32
+// CHECK-NEXT: %[[E2:.*]] = arith.mulf %[[E]], %[[E]] fastmath<reassoc,contract> : f32
+// CHECK-NEXT: %[[SUM:.*]] = arith.addf %[[E2]], %[[ACC]] fastmath<reassoc,contract> : f32
 // CHECK-NEXT: linalg.yield %[[SUM]] : f32
 // CHECK-DAG: %[[INVN:.*]] = arith.constant 6.250000e-02 : f32
 // CHECK-DAG: %[[EPS:.*]] = arith.constant 1.250000e-01 : f32
@@ -27,8 +27,8 @@
 // CHECK-SAME: iterator_types = ["parallel", "parallel"]
 // CHECK-SAME: ins(%[[SQ]] : tensor<2x4xf32>)
 // CHECK-NEXT: ^bb0(%[[SS:.*]]: f32, %{{.*}}: f32):
-// CHECK-NEXT: %[[MEAN:.*]] = arith.mulf %[[SS]], %[[INVN]] : f32
-// CHECK-NEXT: %[[SHIFT:.*]] = arith.addf %[[MEAN]], %[[EPS]] : f32
+// CHECK-NEXT: %[[MEAN:.*]] = arith.mulf %[[SS]], %[[INVN]] fastmath<reassoc,contract> : f32
+// CHECK-NEXT: %[[SHIFT:.*]] = arith.addf %[[MEAN]], %[[EPS]] fastmath<reassoc,contract> : f32
 // CHECK-NEXT: %[[RMS:.*]] = math.sqrt %[[SHIFT]] : f32
 // CHECK-NEXT: %[[R:.*]] = arith.divf %[[ONE]], %[[RMS]] : f32
 // CHECK-NEXT: linalg.yield %[[R]] : f32
@@ -37,8 +37,8 @@
 // CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel"]
 // CHECK-SAME: ins(%[[X]], %[[INV]], %[[W]] : tensor<2x4x16xf32>, tensor<2x4xf32>, tensor<16xf32>)
 // CHECK-NEXT: ^bb0(%[[XE:.*]]: f32, %[[IE:.*]]: f32, %[[WE:.*]]: f32, %{{.*}}: f32):
-// CHECK-NEXT: %[[N:.*]] = arith.mulf %[[XE]], %[[IE]] : f32
-// CHECK-NEXT: %[[Y:.*]] = arith.mulf %[[N]], %[[WE]] : f32
+// CHECK-NEXT: %[[N:.*]] = arith.mulf %[[XE]], %[[IE]] fastmath<reassoc,contract> : f32
+// CHECK-NEXT: %[[Y:.*]] = arith.mulf %[[N]], %[[WE]] fastmath<reassoc,contract> : f32
 // CHECK-NEXT: linalg.yield %[[Y]] : f32
 // CHECK: return %[[OUT]] : tensor<2x4x16xf32>
 func.func @rms_norm(%x: tensor<2x4x16xf32>, %w: tensor<16xf32>) -> tensor<2x4x16xf32> {
@@ -58,8 +58,8 @@ func.func @rms_norm(%x: tensor<2x4x16xf32>, %w: tensor<16xf32>) -> tensor<2x4x16
 // CHECK-DAG: %[[INVN:.*]] = arith.constant 3.125000e-02 : f32
 // CHECK-DAG: %[[EPS:.*]] = arith.constant {{9.99999[0-9]*E-6}} : f32
 // CHECK: linalg.generic
-// CHECK: arith.mulf %{{.*}}, %[[INVN]] : f32
-// CHECK-NEXT: arith.addf %{{.*}}, %[[EPS]] : f32
+// CHECK: arith.mulf %{{.*}}, %[[INVN]] fastmath<reassoc,contract> : f32
+// CHECK-NEXT: arith.addf %{{.*}}, %[[EPS]] fastmath<reassoc,contract> : f32
 // CHECK-NEXT: math.sqrt
 // CHECK: return %{{.*}} : tensor<8x32xf32>
 func.func @rms_norm_default_eps(%x: tensor<8x32xf32>, %w: tensor<32xf32>) -> tensor<8x32xf32> {

@@ -18,8 +18,8 @@
 // CHECK-SAME: iterator_types = ["parallel", "parallel", "reduction"]
 // CHECK-SAME: ins(%[[ZG]] : tensor<4x4x8xf32>) outs(%[[INIT]] : tensor<4x4xf32>)
 // CHECK-NEXT: ^bb0(%[[E:.*]]: f32, %[[ACC:.*]]: f32):
-// CHECK-NEXT: %[[E2:.*]] = arith.mulf %[[E]], %[[E]] : f32
-// CHECK-NEXT: %[[SUM:.*]] = arith.addf %[[E2]], %[[ACC]] : f32
+// CHECK-NEXT: %[[E2:.*]] = arith.mulf %[[E]], %[[E]] fastmath<reassoc,contract> : f32
+// CHECK-NEXT: %[[SUM:.*]] = arith.addf %[[E2]], %[[ACC]] fastmath<reassoc,contract> : f32
 // CHECK-NEXT: linalg.yield %[[SUM]] : f32
 // CHECK-DAG: %[[INVN:.*]] = arith.constant 1.250000e-01 : f32
 // CHECK-DAG: %[[EPS:.*]] = arith.constant 2.500000e-01 : f32
@@ -28,8 +28,8 @@
 // CHECK-SAME: iterator_types = ["parallel", "parallel"]
 // CHECK-SAME: ins(%[[SQ]] : tensor<4x4xf32>)
 // CHECK-NEXT: ^bb0(%[[SS:.*]]: f32, %{{.*}}: f32):
-// CHECK-NEXT: %[[MEAN:.*]] = arith.mulf %[[SS]], %[[INVN]] : f32
-// CHECK-NEXT: %[[SHIFT:.*]] = arith.addf %[[MEAN]], %[[EPS]] : f32
+// CHECK-NEXT: %[[MEAN:.*]] = arith.mulf %[[SS]], %[[INVN]] fastmath<reassoc,contract> : f32
+// CHECK-NEXT: %[[SHIFT:.*]] = arith.addf %[[MEAN]], %[[EPS]] fastmath<reassoc,contract> : f32
 // CHECK-NEXT: %[[RMS:.*]] = math.sqrt %[[SHIFT]] : f32
 // CHECK-NEXT: %[[R:.*]] = arith.divf %[[ONE]], %[[RMS]] : f32
 // CHECK-NEXT: linalg.yield %[[R]] : f32
@@ -38,7 +38,7 @@
 // CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel"]
 // CHECK-SAME: ins(%[[ZG]], %[[INV]] : tensor<4x4x8xf32>, tensor<4x4xf32>)
 // CHECK-NEXT: ^bb0(%[[ZE:.*]]: f32, %[[IE:.*]]: f32, %{{.*}}: f32):
-// CHECK-NEXT: %[[N:.*]] = arith.mulf %[[ZE]], %[[IE]] : f32
+// CHECK-NEXT: %[[N:.*]] = arith.mulf %[[ZE]], %[[IE]] fastmath<reassoc,contract> : f32
 // CHECK-NEXT: linalg.yield %[[N]] : f32
 // CHECK: %[[Y:.*]] = tensor.collapse_shape %[[OUT]] {{\[\[}}0], [1, 2]] : tensor<4x4x8xf32> into tensor<4x32xf32>
 // CHECK-NEXT: return %[[Y]] : tensor<4x32xf32>
@@ -64,8 +64,8 @@ func.func @rms_normalize_groups(%z: tensor<4x32xf32>) -> tensor<4x32xf32> {
 // CHECK: %[[INV:.*]] = linalg.generic
 // CHECK-SAME: ins(%[[SQ]] :
 // CHECK-NEXT: ^bb0
-// CHECK-NEXT: arith.mulf %{{.*}}, %[[INVN]] : f32
-// CHECK-NEXT: arith.addf %{{.*}}, %[[EPS]] : f32
+// CHECK-NEXT: arith.mulf %{{.*}}, %[[INVN]] fastmath<reassoc,contract> : f32
+// CHECK-NEXT: arith.addf %{{.*}}, %[[EPS]] fastmath<reassoc,contract> : f32
 // CHECK-NEXT: math.sqrt
 // CHECK-NEXT: arith.divf
 // CHECK: linalg.generic

@@ -22,20 +22,20 @@
 // CHECK-NEXT: ^bb0(%[[SELF:.*]]: f32, %[[OTHER:.*]]: f32, %{{.*}}: f32):
 // CHECK: %[[I:.*]] = linalg.index 4 : index
 // CHECK: %[[IF:.*]] = arith.sitofp %{{.*}} : i64 to f32
-// CHECK: %[[IS:.*]] = arith.mulf %[[IF]], %[[STEP]] : f32
+// CHECK: %[[IS:.*]] = arith.mulf %[[IF]], %[[STEP]] fastmath<reassoc,contract> : f32
 // CHECK: %[[THETA:.*]] = math.exp %[[IS]] : f32
 // CHECK: %[[P:.*]] = linalg.index 1 : index
 // CHECK: %[[PF:.*]] = arith.sitofp %{{.*}} : i64 to f32
-// CHECK: %[[ANGLE:.*]] = arith.mulf %[[PF]], %[[THETA]] : f32
+// CHECK: %[[ANGLE:.*]] = arith.mulf %[[PF]], %[[THETA]] fastmath<reassoc,contract> : f32
 // CHECK-DAG: %[[COS:.*]] = math.cos %[[ANGLE]] : f32
 // CHECK-DAG: %[[SIN:.*]] = math.sin %[[ANGLE]] : f32
 // CHECK-DAG: %[[HALF:.*]] = linalg.index 3 : index
 // CHECK-DAG: %[[FIRST:.*]] = arith.cmpi eq, %[[HALF]], %[[ZERO]] : index
-// CHECK-DAG: %[[PS:.*]] = arith.mulf %[[OTHER]], %[[SIN]] : f32
+// CHECK-DAG: %[[PS:.*]] = arith.mulf %[[OTHER]], %[[SIN]] fastmath<reassoc,contract> : f32
 // CHECK-DAG: %[[NEG:.*]] = arith.negf %[[PS]] : f32
 // CHECK-DAG: %[[SIGNED:.*]] = arith.select %[[FIRST]], %[[NEG]], %[[PS]] : f32
-// CHECK-DAG: %[[XC:.*]] = arith.mulf %[[SELF]], %[[COS]] : f32
-// CHECK: %[[SUM:.*]] = arith.addf %[[XC]], %[[SIGNED]] : f32
+// CHECK-DAG: %[[XC:.*]] = arith.mulf %[[SELF]], %[[COS]] fastmath<reassoc,contract> : f32
+// CHECK: %[[SUM:.*]] = arith.addf %[[XC]], %[[SIGNED]] fastmath<reassoc,contract> : f32
 // CHECK-NEXT: linalg.yield %[[SUM]] : f32
 // CHECK: %[[Y:.*]] = tensor.collapse_shape %[[R]] {{\[\[}}0], [1], [2], [3, 4]] : tensor<2x16x4x2x16xf32> into tensor<2x16x4x32xf32>
 // CHECK-NEXT: return %[[Y]] : tensor<2x16x4x32xf32>

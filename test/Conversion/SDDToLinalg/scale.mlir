@@ -16,7 +16,7 @@
 // CHECK-SAME: iterator_types = ["parallel", "parallel"]
 // CHECK-SAME: ins(%[[Z]], %[[A]] : tensor<4x16xf32>, tensor<16xf32>) outs(%[[EMPTY]] : tensor<4x16xf32>)
 // CHECK-NEXT: ^bb0(%[[ZE:.*]]: f32, %[[AE:.*]]: f32, %{{.*}}: f32):
-// CHECK-NEXT: %[[P:.*]] = arith.mulf %[[ZE]], %[[AE]] : f32
+// CHECK-NEXT: %[[P:.*]] = arith.mulf %[[ZE]], %[[AE]] fastmath<reassoc,contract> : f32
 // CHECK-NEXT: linalg.yield %[[P]] : f32
 // CHECK: return %[[R]] : tensor<4x16xf32>
 func.func @scale_row_vector(%z: tensor<4x16xf32>, %alpha: tensor<16xf32>) -> tensor<4x16xf32> {
@@ -65,7 +65,7 @@ func.func @scale_groups_full_alpha(%z: tensor<2x3x16xf32>, %alpha: tensor<16xf32
 // CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel"]
 // CHECK-SAME: ins(%[[ZG]], %[[A]] : tensor<8x4x4xf32>, tensor<4xf32>)
 // CHECK-NEXT: ^bb0(%[[ZE:.*]]: f32, %[[AE:.*]]: f32, %{{.*}}: f32):
-// CHECK-NEXT: %[[P:.*]] = arith.mulf %[[ZE]], %[[AE]] : f32
+// CHECK-NEXT: %[[P:.*]] = arith.mulf %[[ZE]], %[[AE]] fastmath<reassoc,contract> : f32
 // CHECK-NEXT: linalg.yield %[[P]] : f32
 // CHECK: %[[Y:.*]] = tensor.collapse_shape %[[R]] {{\[\[}}0], [1, 2]] : tensor<8x4x4xf32> into tensor<8x16xf32>
 // CHECK-NEXT: return %[[Y]] : tensor<8x16xf32>
@@ -88,7 +88,7 @@ func.func @scale_shared_alpha(%z: tensor<8x16xf32>, %alpha: tensor<4xf32>) -> te
 // CHECK-SAME: iterator_types = ["parallel", "parallel"]
 // CHECK-SAME: ins(%[[Z]], %[[A]] : tensor<4x16xf32>, tensor<4x16xf32>)
 // CHECK-NEXT: ^bb0(%[[ZE:.*]]: f32, %[[AE:.*]]: f32, %{{.*}}: f32):
-// CHECK-NEXT: %[[P:.*]] = arith.mulf %[[ZE]], %[[AE]] : f32
+// CHECK-NEXT: %[[P:.*]] = arith.mulf %[[ZE]], %[[AE]] fastmath<reassoc,contract> : f32
 // CHECK-NEXT: linalg.yield %[[P]] : f32
 // CHECK: return %[[R]] : tensor<4x16xf32>
 func.func @scale_elementwise(%z: tensor<4x16xf32>, %alpha: tensor<4x16xf32>) -> tensor<4x16xf32> {

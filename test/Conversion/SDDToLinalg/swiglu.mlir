@@ -21,9 +21,9 @@
 // CHECK-NEXT: ^bb0(%[[UE:.*]]: f32, %[[GE:.*]]: f32, %{{.*}}: f32):
 // CHECK-NEXT: %[[NEG:.*]] = arith.negf %[[GE]] : f32
 // CHECK-NEXT: %[[EXP:.*]] = math.exp %[[NEG]] : f32
-// CHECK-NEXT: %[[DEN:.*]] = arith.addf %[[ONE]], %[[EXP]] : f32
+// CHECK-NEXT: %[[DEN:.*]] = arith.addf %[[ONE]], %[[EXP]] fastmath<reassoc,contract> : f32
 // CHECK-NEXT: %[[SILU:.*]] = arith.divf %[[GE]], %[[DEN]] : f32
-// CHECK-NEXT: %[[Y:.*]] = arith.mulf %[[SILU]], %[[UE]] : f32
+// CHECK-NEXT: %[[Y:.*]] = arith.mulf %[[SILU]], %[[UE]] fastmath<reassoc,contract> : f32
 // CHECK-NEXT: linalg.yield %[[Y]] : f32
 // CHECK: return %[[R]] : tensor<8x64xf32>
 func.func @swiglu(%a: tensor<8x128xf32>) -> tensor<8x64xf32> {

@@ -1,0 +1,110 @@
+//===- Artifact.h - the compiled model: manifest and entries ----*- C++ -*-===//
+//
+// What sdd-compile writes (docs/ARTIFACT.md): X.so with five entry points of
+// the C type void(void **), and the manifest X.json. The runtime loads the
+// shared object with dlopen and never links MLIR or LLVM.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SDDRT_ARTIFACT_H
+#define SDDRT_ARTIFACT_H
+
+#include "sddrt/Config.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sddrt {
+
+struct InitRule {
+  enum class Kind { Normal, Constant };
+  Kind kind = Kind::Constant;
+  /// Normal: standard deviation and truncation (in standard deviations).
+  double std = 0.0, truncate = 3.0;
+  /// Constant: the value.
+  double value = 0.0;
+};
+
+struct ParamInfo {
+  std::string name;
+  std::vector<int64_t> shape;
+  /// Element offset in the flat float32 buffers.
+  int64_t offset = 0;
+  int64_t numel = 0;
+  InitRule init;
+  bool weightDecay = false;
+};
+
+struct Manifest {
+  std::string format;
+  Config config;
+  int64_t batchSize = 0, seqLen = 0, vocabSize = 0;
+  int64_t numParams = 0;
+  std::vector<ParamInfo> params;
+  /// Symbol names of the entries, in the order of Artifact::Entry.
+  std::string entries[5];
+
+  const ParamInfo *find(const std::string &name) const;
+};
+
+constexpr const char *kManifestFormat = "sdd-artifact-1";
+
+/// Parses and checks a manifest: format, entries, every parameter's dtype,
+/// shape, numel and offset, the offsets tiling [0, num_params), init rules,
+/// and batch_size / seq_len / vocab_size against the manifest's config.
+/// `path` is used in messages only.
+bool parseManifest(const std::string &json, const std::string &path,
+                   Manifest &manifest, std::string &error);
+
+/// The manifest path of an artifact: X.so -> X.json.
+std::string manifestPath(const std::string &soPath);
+
+class Artifact {
+public:
+  enum Entry { GradStep, EvalLoss, Logits, GradSqNorm, AdamWUpdate };
+
+  /// Reads the manifest beside `soPath`, then dlopens `soPath` and resolves
+  /// the five entries. Messages name the file.
+  static std::unique_ptr<Artifact> open(const std::string &soPath,
+                                        std::string &error);
+  ~Artifact();
+
+  /// Fails when the artifact was compiled for another model than `config`.
+  bool checkConfig(const Config &config, std::string &error) const;
+
+  const Manifest &manifest() const { return info; }
+  const std::string &path() const { return soPath; }
+  int64_t numParams() const { return info.numParams; }
+  int64_t batchSize() const { return info.batchSize; }
+  int64_t seqLen() const { return info.seqLen; }
+  int64_t vocabSize() const { return info.vocabSize; }
+
+  /// Loss and gradients of one batch; `grads` is the flat gradient buffer.
+  float gradStep(float *params, const int32_t *tokens, const int32_t *targets,
+                 float *grads);
+  float evalLoss(float *params, const int32_t *tokens, const int32_t *targets);
+  /// logits: f32 [B, T, V].
+  void logits(float *params, const int32_t *tokens, float *logits);
+  /// The sum of squares of every gradient (accumulated in float64).
+  float gradSqNorm(const float *grads);
+  /// hyper: [lr, beta1, beta2, eps, weight_decay, bc1, bc2, grad_scale];
+  /// updates params, m and v in place.
+  void adamwUpdate(float *params, const float *grads, float *m, float *v,
+                   const float *decayMask, const float hyper[8]);
+
+private:
+  Artifact() = default;
+  using EntryFn = void (*)(void **);
+
+  std::string soPath;
+  Manifest info;
+  void *handle = nullptr;
+  EntryFn fns[5] = {};
+  std::vector<void *> args;
+};
+
+} // namespace sddrt
+
+#endif // SDDRT_ARTIFACT_H

@@ -1,0 +1,322 @@
+//===- sdd-compile.cpp - model config to a training artifact --------------===//
+//
+// sdd-compile CONFIG.toml -o OUT.so: builds the model's sdd IR, derives the
+// gradient with sdd-autodiff, lowers everything with sdd-lower-to-cpu in the
+// artifact calling convention, compiles it with LLVM and links a shared
+// object next to its manifest (docs/ARTIFACT.md).
+//
+//===----------------------------------------------------------------------===//
+
+#define JSON_NOEXCEPTION
+#include <nlohmann/json.hpp>
+
+#include "sdd/Dialect/SDD/Transforms/Passes.h"
+#include "sdd/InitAllSDD.h"
+#include "sdd/Models/ModelBuilder.h"
+#include "sdd/Pipelines/EntryPoints.h"
+#include "sdd/Pipelines/Pipelines.h"
+#include "sddrt/Config.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+
+#include <chrono>
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+namespace {
+
+enum class Emit { MLIR, LLVM, Object, SharedObject };
+
+cl::opt<std::string> configPath(cl::Positional, cl::Required,
+                                cl::desc("<config.toml>"));
+cl::opt<std::string> outputPath("o", cl::desc("Output file"),
+                                cl::value_desc("path"));
+cl::list<std::string>
+    overrides("set", cl::desc("Override a config value (section.key=value)"),
+              cl::value_desc("section.key=value"));
+cl::opt<Emit> emitKind(
+    "emit", cl::desc("Where to stop"), cl::init(Emit::SharedObject),
+    cl::values(
+        clEnumValN(Emit::MLIR, "mlir",
+                   "the model's sdd IR (forward and optimiser, before "
+                   "sdd-autodiff)"),
+        clEnumValN(Emit::LLVM, "llvm", "optimised LLVM IR of the artifact"),
+        clEnumValN(Emit::Object, "obj", "the artifact's object file"),
+        clEnumValN(Emit::SharedObject, "so",
+                   "the shared object and its manifest (default)")));
+cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimisation level (0-3)"),
+                          cl::init(2), cl::Prefix);
+cl::opt<std::string>
+    elementTypeName("element-type",
+                    cl::desc("Element type of the model IR: f32, or f64 for "
+                             "gradient checks (only with --emit=mlir)"),
+                    cl::init("f32"));
+
+/// Prints "sdd-compile: <stage> ..." and, at the end of the stage, its time.
+class Stage {
+public:
+  explicit Stage(const char *name)
+      : name(name), start(std::chrono::steady_clock::now()) {
+    llvm::errs() << "sdd-compile: " << name << " ...\n";
+  }
+  ~Stage() {
+    double seconds = std::chrono::duration<double>(
+                         std::chrono::steady_clock::now() - start)
+                         .count();
+    llvm::errs() << "sdd-compile: " << name << " done in "
+                 << llvm::format("%.2f", seconds) << " s\n";
+  }
+
+private:
+  const char *name;
+  std::chrono::steady_clock::time_point start;
+};
+
+int fail(const llvm::Twine &message) {
+  llvm::errs() << "sdd-compile: error: " << message << "\n";
+  return 1;
+}
+
+std::string manifestFor(const sddrt::Config &config,
+                        ArrayRef<sdd::ParameterSpec> params) {
+  nlohmann::ordered_json manifest;
+  manifest["format"] = "sdd-artifact-1";
+  manifest["config"] =
+      nlohmann::ordered_json::parse(sddrt::configToJSON(config));
+  manifest["batch_size"] = config.train.batchSize;
+  manifest["seq_len"] = config.train.seqLen;
+  manifest["vocab_size"] = config.model.vocabSize;
+  int64_t offset = 0;
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const sdd::ParameterSpec &spec : params) {
+    nlohmann::ordered_json entry;
+    entry["name"] = spec.name;
+    entry["shape"] = std::vector<int64_t>(spec.shape.begin(), spec.shape.end());
+    entry["dtype"] = "f32";
+    entry["offset"] = offset;
+    entry["numel"] = spec.numElements();
+    nlohmann::ordered_json init;
+    if (spec.init == sdd::ParameterSpec::Init::Normal) {
+      init["kind"] = "normal";
+      init["std"] = spec.std;
+      init["truncate"] = 3.0;
+      if (!spec.rowStd.empty()) {
+        nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+        for (const auto &range : spec.rowStd)
+          rows.push_back({range.begin, range.end, range.std});
+        init["row_std"] = rows;
+      }
+    } else {
+      init["kind"] = "constant";
+      init["value"] = spec.value;
+    }
+    entry["init"] = init;
+    entry["weight_decay"] = spec.weightDecay;
+    list.push_back(entry);
+    offset += spec.numElements();
+  }
+  manifest["num_params"] = offset;
+  manifest["params"] = list;
+  nlohmann::ordered_json entries;
+  for (auto [entry, function] : sdd::artifactEntryPoints())
+    entries[entry.drop_front(4).str()] = entry.str();
+  manifest["entries"] = entries;
+  return manifest.dump(2) + "\n";
+}
+
+/// Writes `contents` to `path` through a temporary file and a rename, so that
+/// a reader never sees a half-written file.
+bool writeAtomically(StringRef path, StringRef contents) {
+  std::string temporary = (path + ".tmp").str();
+  {
+    std::error_code error;
+    llvm::raw_fd_ostream os(temporary, error);
+    if (error)
+      return false;
+    os << contents;
+    if (os.has_error())
+      return false;
+  }
+  return !llvm::sys::fs::rename(temporary, path);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "sdd-compile: compile a model config (models/*.toml) to a training "
+      "artifact\n");
+
+  sddrt::Config config;
+  std::string error;
+  if (!sddrt::loadConfig(configPath, config, error))
+    return fail(error);
+  for (const std::string &assignment : overrides)
+    if (!sddrt::applyOverride(assignment, config, error))
+      return fail(error);
+  if (!sddrt::validateConfig(config, error))
+    return fail(error);
+  if (elementTypeName != "f32" && elementTypeName != "f64")
+    return fail("--element-type must be f32 or f64, got '" + elementTypeName +
+                "'");
+  if (elementTypeName == "f64" && emitKind != Emit::MLIR)
+    return fail("--element-type=f64 is only for --emit=mlir; artifacts are "
+                "f32");
+  if (outputPath.empty() && emitKind != Emit::MLIR && emitKind != Emit::LLVM)
+    return fail("an output path is required: -o OUT");
+
+  DialectRegistry registry;
+  sdd::registerAllSDDDialects(registry);
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+
+  std::vector<sdd::ParameterSpec> params = sdd::listParameters(config.model);
+  int64_t numParams = 0;
+  for (const sdd::ParameterSpec &spec : params)
+    numParams += spec.numElements();
+
+  OwningOpRef<ModuleOp> module;
+  {
+    Stage stage("building the model's sdd IR");
+    Type elementType = elementTypeName == "f64"
+                           ? Type(Float64Type::get(&context))
+                           : Type(Float32Type::get(&context));
+    module = sdd::buildModelModule(&context, config, elementType);
+    if (elementTypeName == "f32")
+      sdd::addOptimizerFunctions(*module, numParams);
+    if (failed(verify(*module)))
+      return fail("the model builder produced invalid IR");
+  }
+  if (emitKind == Emit::MLIR) {
+    std::string errorMessage;
+    auto output = openOutputFile(outputPath.empty() ? "-" : outputPath.getValue(),
+                                 &errorMessage);
+    if (!output)
+      return fail(errorMessage);
+    module->print(output->os());
+    output->keep();
+    return 0;
+  }
+
+  {
+    Stage stage("differentiating and lowering (sdd-autodiff, "
+                "sdd-lower-to-cpu)");
+    PassManager pm(&context);
+    pm.addPass(sdd::createSDDAutoDiff());
+    sdd::LowerToCPUOptions options;
+    options.cABI = true;
+    sdd::buildLowerToCPUPipeline(pm, options);
+    if (failed(pm.run(*module)) || failed(sdd::addEntryPoints(*module, sdd::artifactEntryPoints())))
+      return fail("lowering failed");
+  }
+
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule;
+  std::unique_ptr<llvm::TargetMachine> machine;
+  {
+    Stage stage("translating and optimising LLVM IR");
+    llvmModule = translateModuleToLLVMIR(*module, llvmContext, "sdd_model");
+    if (!llvmModule)
+      return fail("translation to LLVM IR failed");
+    llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+    const llvm::Target *target =
+        llvm::TargetRegistry::lookupTarget(triple, error);
+    if (!target)
+      return fail(error);
+    llvm::TargetOptions targetOptions;
+    machine.reset(target->createTargetMachine(
+        triple, llvm::sys::getHostCPUName(), "", targetOptions,
+        llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+    llvmModule->setDataLayout(machine->createDataLayout());
+    llvmModule->setTargetTriple(triple);
+    if (llvm::Error err =
+            makeOptimizingTransformer(optLevel, 0, machine.get())(llvmModule.get()))
+      return fail(llvm::toString(std::move(err)));
+  }
+  if (emitKind == Emit::LLVM) {
+    std::string errorMessage;
+    auto output = openOutputFile(outputPath.empty() ? "-" : outputPath.getValue(),
+                                 &errorMessage);
+    if (!output)
+      return fail(errorMessage);
+    llvmModule->print(output->os(), nullptr);
+    output->keep();
+    return 0;
+  }
+
+  std::string objectPath = emitKind == Emit::Object
+                               ? outputPath.getValue()
+                               : outputPath.getValue() + ".o";
+  {
+    Stage stage("generating machine code");
+    std::error_code ec;
+    llvm::raw_fd_ostream os(objectPath, ec);
+    if (ec)
+      return fail("cannot write " + objectPath + ": " + ec.message());
+    llvm::legacy::PassManager codegen;
+    if (machine->addPassesToEmitFile(codegen, os, nullptr,
+                                     llvm::CodeGenFileType::ObjectFile))
+      return fail("the target cannot emit object files");
+    codegen.run(*llvmModule);
+  }
+  if (emitKind == Emit::Object)
+    return 0;
+
+  {
+    Stage stage("linking the shared object");
+    std::string linker;
+    for (const char *candidate : {"clang-22", "clang", "cc"}) {
+      if (auto found = llvm::sys::findProgramByName(candidate)) {
+        linker = *found;
+        break;
+      }
+    }
+    if (linker.empty())
+      return fail("no linker found (clang-22, clang or cc)");
+    std::string temporary = outputPath + ".tmp";
+    SmallVector<StringRef> args = {linker, "-shared", "-o", temporary,
+                                   objectPath, "-lm"};
+    std::string linkError;
+    if (llvm::sys::ExecuteAndWait(linker, args, std::nullopt, {}, 0, 0,
+                                  &linkError) != 0)
+      return fail("linking " + outputPath + " failed: " + linkError);
+    llvm::sys::fs::remove(objectPath);
+    if (llvm::sys::fs::rename(temporary, outputPath))
+      return fail("cannot write " + outputPath);
+  }
+  std::string manifestPath =
+      (llvm::sys::path::parent_path(outputPath.getValue()) +
+       (llvm::sys::path::parent_path(outputPath.getValue()).empty() ? "" : "/") +
+       llvm::sys::path::stem(outputPath.getValue()) + ".json")
+          .str();
+  if (!writeAtomically(manifestPath, manifestFor(config, params)))
+    return fail("cannot write " + manifestPath);
+  llvm::errs() << "sdd-compile: wrote " << outputPath << " and "
+               << manifestPath << " (" << params.size() << " parameters, "
+               << numParams << " values)\n";
+  return 0;
+}
