@@ -180,8 +180,7 @@ private:
     return MatmulOp::create(b, loc, activation(n), x, w);
   }
 
-  /// Rows [begin, begin + count) of a [N, K] matrix, or columns of a
-  /// [B, T, N] activation.
+  /// Rows [begin, begin + count) of a [N, K] matrix.
   Value rows(Value matrix, int64_t begin, int64_t count) {
     ArrayRef<int64_t> shape =
         cast<RankedTensorType>(matrix.getType()).getShape();
@@ -189,17 +188,6 @@ private:
         b, loc, matrix, ArrayRef<OpFoldResult>{b.getIndexAttr(begin), b.getIndexAttr(0)},
         ArrayRef<OpFoldResult>{b.getIndexAttr(count), b.getIndexAttr(shape[1])},
         ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
-  }
-
-  Value columns(Value x, int64_t begin, int64_t count) {
-    return tensor::ExtractSliceOp::create(
-        b, loc, x,
-        ArrayRef<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(0),
-                               b.getIndexAttr(begin)},
-        ArrayRef<OpFoldResult>{b.getIndexAttr(batch), b.getIndexAttr(seq),
-                               b.getIndexAttr(count)},
-        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1),
-                               b.getIndexAttr(1)});
   }
 
   Value splitHeads(Value x, int64_t heads) {
@@ -212,18 +200,20 @@ private:
   Value attention(const std::string &p, Value x) {
     const int64_t h = m.nHeads, hkv = m.nKVHeads, dh = m.headDim();
     Value qkvWeight = param(p + "attn.qkv.weight");
-    Value q, k, v;
+    // q, k and v use contiguous row blocks of the fused weight, so that the
+    // adjoint of each slice is a dense copy into the weight's gradient.
+    Value qWeight = rows(qkvWeight, 0, h * dh);
+    Value kWeight = rows(qkvWeight, h * dh, hkv * dh);
+    Value vWeight = rows(qkvWeight, (h + hkv) * dh, hkv * dh);
+    Value q, k;
     if (m.linear == LinearKind::SDD) {
-      q = linear(x, rows(qkvWeight, 0, h * dh), param(p + "attn.q_alpha"), h);
-      k = linear(x, rows(qkvWeight, h * dh, hkv * dh),
-                 param(p + "attn.k_alpha"), hkv);
-      v = matmul(x, rows(qkvWeight, (h + hkv) * dh, hkv * dh));
+      q = linear(x, qWeight, param(p + "attn.q_alpha"), h);
+      k = linear(x, kWeight, param(p + "attn.k_alpha"), hkv);
     } else {
-      Value qkv = matmul(x, qkvWeight);
-      q = columns(qkv, 0, h * dh);
-      k = columns(qkv, h * dh, hkv * dh);
-      v = columns(qkv, (h + hkv) * dh, hkv * dh);
+      q = matmul(x, qWeight);
+      k = matmul(x, kWeight);
     }
+    Value v = matmul(x, vWeight);
     FloatAttr base = b.getF64FloatAttr(m.ropeBase);
     Value q4 = splitHeads(q, h), k4 = splitHeads(k, hkv);
     q4 = RoPEOp::create(b, loc, q4.getType(), q4, base);

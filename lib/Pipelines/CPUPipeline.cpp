@@ -20,6 +20,8 @@
 #include "mlir/Conversion/ConvertToLLVM/ToLLVMPass.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Conversion/SCFToOpenMP/SCFToOpenMP.h"
+#include "mlir/Conversion/OpenMPToLLVM/ConvertOpenMPToLLVM.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -53,11 +55,22 @@ void mlir::sdd::buildLowerToCPUPipeline(OpPassManager &pm,
     outParams.modifyPublicFunctions = true;
     pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   }
-  pm.addPass(createConvertLinalgToLoopsPass());
+  if (options.parallel) {
+    pm.addPass(createConvertLinalgToParallelLoopsPass());
+    pm.addPass(createSDDSerializeNestedParallel());
+  } else {
+    pm.addPass(createConvertLinalgToLoopsPass());
+  }
   bufferization::buildBufferDeallocationPipeline(pm);
 
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
+  if (options.parallel) {
+    pm.addPass(createConvertSCFToOpenMPPass());
+    // Inlines the memref.alloca_scope that wraps every loop body (the bodies
+    // allocate nothing on the stack), which scf-to-cf could not lower.
+    pm.addPass(createCanonicalizerPass());
+  }
   pm.addPass(createSCFToControlFlowPass());
   if (options.cABI) {
     pm.addPass(createFinalizeMemRefToLLVMConversionPass());
@@ -68,6 +81,8 @@ void mlir::sdd::buildLowerToCPUPipeline(OpPassManager &pm,
     pm.addPass(createConvertFuncToLLVMPass(funcOptions));
     pm.addPass(createConvertControlFlowToLLVMPass());
     pm.addPass(createConvertIndexToLLVMPass());
+    if (options.parallel)
+      pm.addPass(createConvertOpenMPToLLVMPass());
   } else {
     pm.addPass(createConvertToLLVMPass());
   }

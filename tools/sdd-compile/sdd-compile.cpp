@@ -171,12 +171,8 @@ int main(int argc, char **argv) {
 
   sddrt::Config config;
   std::string error;
-  if (!sddrt::loadConfig(configPath, config, error))
-    return fail(error);
-  for (const std::string &assignment : overrides)
-    if (!sddrt::applyOverride(assignment, config, error))
-      return fail(error);
-  if (!sddrt::validateConfig(config, error))
+  std::vector<std::string> assignments(overrides.begin(), overrides.end());
+  if (!sddrt::loadConfig(configPath, assignments, config, error))
     return fail(error);
   if (elementTypeName != "f32" && elementTypeName != "f64")
     return fail("--element-type must be f32 or f64, got '" + elementTypeName +
@@ -227,6 +223,7 @@ int main(int argc, char **argv) {
     pm.addPass(sdd::createSDDAutoDiff());
     sdd::LowerToCPUOptions options;
     options.cABI = true;
+    options.parallel = true;
     sdd::buildLowerToCPUPipeline(pm, options);
     if (failed(pm.run(*module)) || failed(sdd::addEntryPoints(*module, sdd::artifactEntryPoints())))
       return fail("lowering failed");
@@ -298,8 +295,12 @@ int main(int argc, char **argv) {
     if (linker.empty())
       return fail("no linker found (clang-22, clang or cc)");
     std::string temporary = outputPath + ".tmp";
-    SmallVector<StringRef> args = {linker, "-shared", "-o", temporary,
-                                   objectPath, "-lm"};
+    // The parallel loops call the OpenMP runtime of the LLVM we build with.
+    std::string ompDir = SDD_OPENMP_LIBRARY_DIR;
+    std::string ompSearch = "-L" + ompDir, ompRPath = "-Wl,-rpath," + ompDir;
+    SmallVector<StringRef> args = {linker,    "-shared", "-o",     temporary,
+                                   objectPath, ompSearch, ompRPath, "-lomp",
+                                   "-lm"};
     std::string linkError;
     if (llvm::sys::ExecuteAndWait(linker, args, std::nullopt, {}, 0, 0,
                                   &linkError) != 0)

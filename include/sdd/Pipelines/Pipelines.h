@@ -16,6 +16,11 @@ struct LowerToCPUOptions : public PassPipelineOptions<LowerToCPUOptions> {
       llvm::cl::desc("Run sdd-fuse first so that decomposed SDD layers lower "
                      "as one fused op"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> parallel{
+      *this, "parallel",
+      llvm::cl::desc("Run the outermost parallel loop of every loop nest on "
+                     "OpenMP threads (the code then needs libomp)"),
+      llvm::cl::init(false)};
   PassOptions::Option<bool> cABI{
       *this, "c-abi",
       llvm::cl::desc("Artifact calling convention (docs/ARTIFACT.md): "

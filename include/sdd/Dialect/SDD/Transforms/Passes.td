@@ -59,4 +59,19 @@ def SDDAutoDiff : Pass<"sdd-autodiff", "::mlir::ModuleOp"> {
   ];
 }
 
+def SDDSerializeNestedParallel : Pass<"sdd-serialize-nested-parallel"> {
+  let summary = "Turn scf.parallel loops nested in other loops into scf.for";
+  let description = [{
+    `convert-linalg-to-parallel-loops` makes every parallel dimension an
+    `scf.parallel`, also the innermost ones that the lowering puts last so
+    that they vectorise. With OpenMP, a nested parallel loop is a nested
+    parallel region: thread start-up per inner iteration, and no
+    vectorisation. This pass keeps the outermost `scf.parallel` of every loop
+    nest, which becomes the one OpenMP work-sharing loop, and rewrites the
+    ones inside another `scf.parallel` or `scf.for` as nests of `scf.for`.
+    Loops with reductions are left alone.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
 #endif // SDD_DIALECT_SDD_TRANSFORMS_PASSES_TD
