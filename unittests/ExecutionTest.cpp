@@ -232,7 +232,7 @@ protected:
     llvm::Expected<void *> symbol =
         engine->lookup(("_mlir_ciface_" + name).str());
     ASSERT_TRUE(bool(symbol)) << llvm::toString(symbol.takeError());
-    auto *function = reinterpret_cast<void (*)(Args * ...)>(*symbol);
+    auto *function = reinterpret_cast<void (*)(Args *...)>(*symbol);
     function(args...);
   }
 

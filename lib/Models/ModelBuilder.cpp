@@ -63,18 +63,17 @@ ParameterSpec constant(std::string name, SmallVector<int64_t> shape,
 
 std::vector<ParameterSpec>
 mlir::sdd::listParameters(const sddrt::ModelConfig &m) {
-  const int64_t d = m.dModel, dh = m.headDim(), h = m.nHeads,
-                hkv = m.nKVHeads, f = m.ffnHidden, layers = m.nLayers;
+  const int64_t d = m.dModel, dh = m.headDim(), h = m.nHeads, hkv = m.nKVHeads,
+                f = m.ffnHidden, layers = m.nLayers;
   const bool sdd = m.linear == LinearKind::SDD;
   const bool deep = m.norm == NormKind::DeepNorm && !sdd;
   const double std = baseStd(m);
   // sdd-*: every SDD layer's V starts small; plain: the output projections
   // are scaled down by sqrt(2L); DeepNorm (plain) uses (8L)^(-1/4) instead.
   const double matrixStd = sdd ? std * m.sddInitScale : std;
-  const double outStd =
-      sdd ? matrixStd
-          : (deep ? std * std::pow(8.0 * layers, -0.25)
-                  : std / std::sqrt(2.0 * layers));
+  const double outStd = sdd ? matrixStd
+                            : (deep ? std * std::pow(8.0 * layers, -0.25)
+                                    : std / std::sqrt(2.0 * layers));
   const double deepStd = std * std::pow(8.0 * layers, -0.25);
 
   std::vector<ParameterSpec> params;
@@ -97,16 +96,16 @@ mlir::sdd::listParameters(const sddrt::ModelConfig &m) {
     }
     params.push_back(normal(p + "attn.out.weight", {d, h * dh}, outStd));
     if (sdd)
-      params.push_back(constant(p + "attn.out.alpha", {d},
-                                1.0 / std::sqrt(2.0 * layers)));
-    params.push_back(normal(p + "ffn.up.weight", {2 * f, d},
-                            deep ? deepStd : matrixStd));
+      params.push_back(
+          constant(p + "attn.out.alpha", {d}, 1.0 / std::sqrt(2.0 * layers)));
+    params.push_back(
+        normal(p + "ffn.up.weight", {2 * f, d}, deep ? deepStd : matrixStd));
     if (sdd)
       params.push_back(constant(p + "ffn.up.alpha", {2 * f}, 1.0));
     params.push_back(normal(p + "ffn.down.weight", {d, f}, outStd));
     if (sdd)
-      params.push_back(constant(p + "ffn.down.alpha", {d},
-                                1.0 / std::sqrt(2.0 * layers)));
+      params.push_back(
+          constant(p + "ffn.down.alpha", {d}, 1.0 / std::sqrt(2.0 * layers)));
   }
   params.push_back(constant("final_norm.weight", {d}, 1.0));
   if (!m.tieEmbeddings)
@@ -185,14 +184,15 @@ private:
     ArrayRef<int64_t> shape =
         cast<RankedTensorType>(matrix.getType()).getShape();
     return tensor::ExtractSliceOp::create(
-        b, loc, matrix, ArrayRef<OpFoldResult>{b.getIndexAttr(begin), b.getIndexAttr(0)},
+        b, loc, matrix,
+        ArrayRef<OpFoldResult>{b.getIndexAttr(begin), b.getIndexAttr(0)},
         ArrayRef<OpFoldResult>{b.getIndexAttr(count), b.getIndexAttr(shape[1])},
         ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
   }
 
   Value splitHeads(Value x, int64_t heads) {
-    auto type = RankedTensorType::get({batch, seq, heads, m.headDim()},
-                                      elementType);
+    auto type =
+        RankedTensorType::get({batch, seq, heads, m.headDim()}, elementType);
     return tensor::ExpandShapeOp::create(
         b, loc, type, x, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
   }
@@ -218,8 +218,8 @@ private:
     Value q4 = splitHeads(q, h), k4 = splitHeads(k, hkv);
     q4 = RoPEOp::create(b, loc, q4.getType(), q4, base);
     k4 = RoPEOp::create(b, loc, k4.getType(), k4, base);
-    Value c4 = AttentionOp::create(b, loc, q4.getType(), q4, k4,
-                                   splitHeads(v, hkv));
+    Value c4 =
+        AttentionOp::create(b, loc, q4.getType(), q4, k4, splitHeads(v, hkv));
     Value c = tensor::CollapseShapeOp::create(
         b, loc, activation(h * dh), c4,
         SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
@@ -273,8 +273,8 @@ func::FuncOp createFunction(OpBuilder &b, Location loc, StringRef name,
 } // namespace
 
 OwningOpRef<ModuleOp> mlir::sdd::buildModelModule(MLIRContext *context,
-                                                   const sddrt::Config &config,
-                                                   Type elementType) {
+                                                  const sddrt::Config &config,
+                                                  Type elementType) {
   context->loadDialect<SDDDialect, func::FuncDialect, tensor::TensorDialect,
                        arith::ArithDialect>();
   Location loc = UnknownLoc::get(context);
@@ -284,15 +284,15 @@ OwningOpRef<ModuleOp> mlir::sdd::buildModelModule(MLIRContext *context,
   const int64_t batch = config.train.batchSize, seq = config.train.seqLen;
   auto tokenType = RankedTensorType::get({batch, seq}, b.getI32Type());
   auto lossType = RankedTensorType::get({}, elementType);
-  auto logitsType = RankedTensorType::get(
-      {batch, seq, config.model.vocabSize}, elementType);
+  auto logitsType =
+      RankedTensorType::get({batch, seq, config.model.vocabSize}, elementType);
 
   {
     b.setInsertionPointToEnd(module->getBody());
     llvm::StringMap<Value> params;
-    func::FuncOp func = createFunction(b, loc, "loss", specs, elementType,
-                                       {tokenType, tokenType}, {lossType},
-                                       params);
+    func::FuncOp func =
+        createFunction(b, loc, "loss", specs, elementType,
+                       {tokenType, tokenType}, {lossType}, params);
     ForwardBuilder forward(b, loc, config, elementType, params);
     unsigned numParams = specs.size();
     Value logits = forward.logits(func.getArgument(numParams));
@@ -336,9 +336,9 @@ void mlir::sdd::addOptimizerFunctions(ModuleOp module, int64_t numParams) {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(entry);
     Value zero = arith::ConstantOp::create(b, loc, b.getF64FloatAttr(0.0));
-    Value acc = linalg::FillOp::create(
-                    b, loc, ValueRange{zero},
-                    ValueRange{tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{}, f64)})
+    Value acc = linalg::FillOp::create(b, loc, ValueRange{zero},
+                                       ValueRange{tensor::EmptyOp::create(
+                                           b, loc, ArrayRef<int64_t>{}, f64)})
                     .getResult(0);
     Value sum =
         linalg::GenericOp::create(
@@ -349,19 +349,22 @@ void mlir::sdd::addOptimizerFunctions(ModuleOp module, int64_t numParams) {
               Value wide = arith::ExtFOp::create(b, loc, f64, args[0]);
               Value square = arith::MulFOp::create(b, loc, wide, wide);
               linalg::YieldOp::create(
-                  b, loc, ValueRange{arith::AddFOp::create(b, loc, square, args[1])});
+                  b, loc,
+                  ValueRange{arith::AddFOp::create(b, loc, square, args[1])});
             })
             .getResult(0);
     Value narrow =
         linalg::GenericOp::create(
             b, loc, scalar, ValueRange{sum},
-            ValueRange{tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{}, f32)},
+            ValueRange{
+                tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{}, f32)},
             ArrayRef<AffineMap>{AffineMap::get(0, 0, {}, context),
                                 AffineMap::get(0, 0, {}, context)},
             ArrayRef<utils::IteratorType>{},
             [&](OpBuilder &b, Location loc, ValueRange args) {
               linalg::YieldOp::create(
-                  b, loc, ValueRange{arith::TruncFOp::create(b, loc, f32, args[0])});
+                  b, loc,
+                  ValueRange{arith::TruncFOp::create(b, loc, f32, args[0])});
             })
             .getResult(0);
     func::ReturnOp::create(b, loc, narrow);
@@ -413,13 +416,13 @@ void mlir::sdd::addOptimizerFunctions(ModuleOp module, int64_t numParams) {
           };
           Value clipped = mul(g, gradScale);
           Value mNew = add(mul(beta1, mOld), mul(sub(one, beta1), clipped));
-          Value vNew =
-              add(mul(beta2, vOld), mul(sub(one, beta2), mul(clipped, clipped)));
-          Value denom =
-              add(math::SqrtOp::create(b, loc, div(vNew, bc2)), eps);
-          Value step = add(div(div(mNew, bc1), denom), mul(mul(decay, mask), p));
-          linalg::YieldOp::create(b, loc,
-                                  ValueRange{sub(p, mul(lr, step)), mNew, vNew});
+          Value vNew = add(mul(beta2, vOld),
+                           mul(sub(one, beta2), mul(clipped, clipped)));
+          Value denom = add(math::SqrtOp::create(b, loc, div(vNew, bc2)), eps);
+          Value step =
+              add(div(div(mNew, bc1), denom), mul(mul(decay, mask), p));
+          linalg::YieldOp::create(
+              b, loc, ValueRange{sub(p, mul(lr, step)), mNew, vNew});
         });
     func::ReturnOp::create(b, loc, update.getResults());
   }

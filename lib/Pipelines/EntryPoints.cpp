@@ -23,8 +23,9 @@ ArrayRef<std::pair<StringRef, StringRef>> mlir::sdd::artifactEntryPoints() {
   return kEntries;
 }
 
-LogicalResult mlir::sdd::addEntryPoints(
-    ModuleOp module, ArrayRef<std::pair<StringRef, StringRef>> entries) {
+LogicalResult
+mlir::sdd::addEntryPoints(ModuleOp module,
+                          ArrayRef<std::pair<StringRef, StringRef>> entries) {
   MLIRContext *ctx = module.getContext();
   OpBuilder b(ctx);
   b.setInsertionPointToEnd(module.getBody());
@@ -45,9 +46,9 @@ LogicalResult mlir::sdd::addEntryPoints(
       if (callee.getArgument(i).getType() != ptrType)
         return callee.emitError("argument ")
                << i << " is not a bare pointer after lowering";
-      Value slot = LLVM::GEPOp::create(b, loc, ptrType, ptrType,
-                                       block->getArgument(0),
-                                       ArrayRef<LLVM::GEPArg>{int32_t(i)});
+      Value slot =
+          LLVM::GEPOp::create(b, loc, ptrType, ptrType, block->getArgument(0),
+                              ArrayRef<LLVM::GEPArg>{int32_t(i)});
       args.push_back(LLVM::LoadOp::create(b, loc, ptrType, slot));
     }
     LLVM::CallOp::create(b, loc, callee, args);

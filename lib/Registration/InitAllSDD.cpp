@@ -6,6 +6,7 @@
 #include "sdd/Dialect/SDD/IR/AutoDiffOpInterface.h"
 #include "sdd/Dialect/SDD/IR/SDDDialect.h"
 #include "sdd/Dialect/SDD/Transforms/Passes.h"
+#include "sdd/GPU/Passes.h"
 #include "sdd/Pipelines/Pipelines.h"
 
 #include "mlir/InitAllDialects.h"
@@ -27,4 +28,6 @@ void mlir::sdd::registerAllSDDPasses() {
   registerSDDPasses();
   registerSDDConversionPasses();
   registerLowerToCPUPipeline();
+  registerSDDGPUPasses();
+  registerLowerToNVVMPipeline();
 }

@@ -21,8 +21,8 @@
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
-#include "mlir/Support/FileUtilities.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
 #include "llvm/IR/LegacyPassManager.h"
@@ -54,18 +54,32 @@ cl::opt<std::string> outputPath("o", cl::desc("Output file"),
 cl::list<std::string>
     overrides("set", cl::desc("Override a config value (section.key=value)"),
               cl::value_desc("section.key=value"));
-cl::opt<Emit> emitKind(
+/// --emit's parser, which names the accepted values when given another.
+struct EmitParser : cl::parser<Emit> {
+  using cl::parser<Emit>::parser;
+  bool parse(cl::Option &option, StringRef argName, StringRef arg,
+             Emit &value) {
+    for (const auto &entry : Values)
+      if (entry.Name == arg) {
+        value = entry.V.getValue();
+        return false;
+      }
+    return option.error("'" + arg + "' is not mlir, llvm, obj or so");
+  }
+};
+
+cl::opt<Emit, false, EmitParser> emitKind(
     "emit", cl::desc("Where to stop"), cl::init(Emit::SharedObject),
-    cl::values(
-        clEnumValN(Emit::MLIR, "mlir",
-                   "the model's sdd IR (forward and optimiser, before "
-                   "sdd-autodiff)"),
-        clEnumValN(Emit::LLVM, "llvm", "optimised LLVM IR of the artifact"),
-        clEnumValN(Emit::Object, "obj", "the artifact's object file"),
-        clEnumValN(Emit::SharedObject, "so",
-                   "the shared object and its manifest (default)")));
+    cl::values(clEnumValN(Emit::MLIR, "mlir",
+                          "the model's sdd IR (forward and optimiser, before "
+                          "sdd-autodiff)"),
+               clEnumValN(Emit::LLVM, "llvm",
+                          "optimised LLVM IR of the artifact"),
+               clEnumValN(Emit::Object, "obj", "the artifact's object file"),
+               clEnumValN(Emit::SharedObject, "so",
+                          "the shared object and its manifest (default)")));
 cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimisation level (0-3)"),
-                          cl::init(2), cl::Prefix);
+                           cl::init(2), cl::Prefix);
 cl::opt<std::string>
     elementTypeName("element-type",
                     cl::desc("Element type of the model IR: f32, or f64 for "
@@ -80,9 +94,9 @@ public:
     llvm::errs() << "sdd-compile: " << name << " ...\n";
   }
   ~Stage() {
-    double seconds = std::chrono::duration<double>(
-                         std::chrono::steady_clock::now() - start)
-                         .count();
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
     llvm::errs() << "sdd-compile: " << name << " done in "
                  << llvm::format("%.2f", seconds) << " s\n";
   }
@@ -144,6 +158,24 @@ std::string manifestFor(const sddrt::Config &config,
   return manifest.dump(2) + "\n";
 }
 
+/// Why `path` cannot be written (empty when it can), checked before the
+/// compilation, which takes seconds.
+std::string unwritable(StringRef path) {
+  if (llvm::sys::fs::is_directory(path))
+    return "it is a folder";
+  StringRef parent = llvm::sys::path::parent_path(path);
+  if (parent.empty())
+    parent = ".";
+  llvm::sys::fs::file_status status;
+  if (std::error_code error = llvm::sys::fs::status(parent, status))
+    return (parent + ": " + error.message()).str();
+  if (!llvm::sys::fs::is_directory(status))
+    return (parent + " is not a folder").str();
+  if (llvm::sys::fs::access(parent, llvm::sys::fs::AccessMode::Write))
+    return (parent + " is not writable").str();
+  return "";
+}
+
 /// Writes `contents` to `path` through a temporary file and a rename, so that
 /// a reader never sees a half-written file.
 bool writeAtomically(StringRef path, StringRef contents) {
@@ -182,6 +214,11 @@ int main(int argc, char **argv) {
                 "f32");
   if (outputPath.empty() && emitKind != Emit::MLIR && emitKind != Emit::LLVM)
     return fail("an output path is required: -o OUT");
+  if (!outputPath.empty() && outputPath != "-") {
+    std::string problem = unwritable(outputPath);
+    if (!problem.empty())
+      return fail("cannot write " + outputPath + ": " + problem);
+  }
 
   DialectRegistry registry;
   sdd::registerAllSDDDialects(registry);
@@ -207,8 +244,8 @@ int main(int argc, char **argv) {
   }
   if (emitKind == Emit::MLIR) {
     std::string errorMessage;
-    auto output = openOutputFile(outputPath.empty() ? "-" : outputPath.getValue(),
-                                 &errorMessage);
+    auto output = openOutputFile(
+        outputPath.empty() ? "-" : outputPath.getValue(), &errorMessage);
     if (!output)
       return fail(errorMessage);
     module->print(output->os());
@@ -225,7 +262,8 @@ int main(int argc, char **argv) {
     options.cABI = true;
     options.parallel = true;
     sdd::buildLowerToCPUPipeline(pm, options);
-    if (failed(pm.run(*module)) || failed(sdd::addEntryPoints(*module, sdd::artifactEntryPoints())))
+    if (failed(pm.run(*module)) ||
+        failed(sdd::addEntryPoints(*module, sdd::artifactEntryPoints())))
       return fail("lowering failed");
   }
 
@@ -250,14 +288,14 @@ int main(int argc, char **argv) {
         llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
     llvmModule->setDataLayout(machine->createDataLayout());
     llvmModule->setTargetTriple(triple);
-    if (llvm::Error err =
-            makeOptimizingTransformer(optLevel, 0, machine.get())(llvmModule.get()))
+    if (llvm::Error err = makeOptimizingTransformer(optLevel, 0, machine.get())(
+            llvmModule.get()))
       return fail(llvm::toString(std::move(err)));
   }
   if (emitKind == Emit::LLVM) {
     std::string errorMessage;
-    auto output = openOutputFile(outputPath.empty() ? "-" : outputPath.getValue(),
-                                 &errorMessage);
+    auto output = openOutputFile(
+        outputPath.empty() ? "-" : outputPath.getValue(), &errorMessage);
     if (!output)
       return fail(errorMessage);
     llvmModule->print(output->os(), nullptr);
@@ -298,9 +336,9 @@ int main(int argc, char **argv) {
     // The parallel loops call the OpenMP runtime of the LLVM we build with.
     std::string ompDir = SDD_OPENMP_LIBRARY_DIR;
     std::string ompSearch = "-L" + ompDir, ompRPath = "-Wl,-rpath," + ompDir;
-    SmallVector<StringRef> args = {linker,    "-shared", "-o",     temporary,
-                                   objectPath, ompSearch, ompRPath, "-lomp",
-                                   "-lm"};
+    SmallVector<StringRef> args = {linker,    "-shared",  "-o",
+                                   temporary, objectPath, ompSearch,
+                                   ompRPath,  "-lomp",    "-lm"};
     std::string linkError;
     if (llvm::sys::ExecuteAndWait(linker, args, std::nullopt, {}, 0, 0,
                                   &linkError) != 0)
@@ -311,13 +349,14 @@ int main(int argc, char **argv) {
   }
   std::string manifestPath =
       (llvm::sys::path::parent_path(outputPath.getValue()) +
-       (llvm::sys::path::parent_path(outputPath.getValue()).empty() ? "" : "/") +
+       (llvm::sys::path::parent_path(outputPath.getValue()).empty() ? ""
+                                                                    : "/") +
        llvm::sys::path::stem(outputPath.getValue()) + ".json")
           .str();
   if (!writeAtomically(manifestPath, manifestFor(config, params)))
     return fail("cannot write " + manifestPath);
-  llvm::errs() << "sdd-compile: wrote " << outputPath << " and "
-               << manifestPath << " (" << params.size() << " parameters, "
-               << numParams << " values)\n";
+  llvm::errs() << "sdd-compile: wrote " << outputPath << " and " << manifestPath
+               << " (" << params.size() << " parameters, " << numParams
+               << " values)\n";
   return 0;
 }

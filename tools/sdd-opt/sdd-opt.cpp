@@ -14,6 +14,6 @@ int main(int argc, char **argv) {
   mlir::sdd::registerAllSDDPasses();
   mlir::DialectRegistry registry;
   mlir::sdd::registerAllSDDDialects(registry);
-  return mlir::asMainReturnCode(mlir::MlirOptMain(
-      argc, argv, "sdd optimizer driver\n", registry));
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "sdd optimizer driver\n", registry));
 }

@@ -16,8 +16,12 @@ namespace sdd {
 #define GEN_PASS_DECL
 #include "sdd/Conversion/Passes.h.inc"
 
-/// Adds the patterns that rewrite every sdd op on tensors.
+/// Adds the patterns that rewrite every sdd op on tensors (forward and
+/// backward).
 void populateSDDToLinalgPatterns(RewritePatternSet &patterns);
+
+/// Adds the patterns of the backward ops only.
+void populateSDDGradToLinalgPatterns(RewritePatternSet &patterns);
 
 #define GEN_PASS_REGISTRATION
 #include "sdd/Conversion/Passes.h.inc"

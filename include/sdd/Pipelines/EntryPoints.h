@@ -17,9 +17,8 @@ ArrayRef<std::pair<StringRef, StringRef>> artifactEntryPoints();
 /// `void ENTRY(void **args)`, which loads every bare-pointer argument from
 /// the array and calls the function. Fails if a function is missing or does
 /// not take bare pointers.
-LogicalResult
-addEntryPoints(ModuleOp module,
-               ArrayRef<std::pair<StringRef, StringRef>> entries);
+LogicalResult addEntryPoints(ModuleOp module,
+                             ArrayRef<std::pair<StringRef, StringRef>> entries);
 
 } // namespace sdd
 } // namespace mlir

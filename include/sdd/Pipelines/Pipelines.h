@@ -38,6 +38,61 @@ void buildLowerToCPUPipeline(OpPassManager &pm,
 /// Registers `sdd-lower-to-cpu` with the pass registry.
 void registerLowerToCPUPipeline();
 
+/// Options of `sdd-lower-to-nvvm`.
+struct LowerToNVVMOptions : public PassPipelineOptions<LowerToNVVMOptions> {
+  PassOptions::Option<bool> fuse{
+      *this, "fuse",
+      llvm::cl::desc("Run sdd-fuse first so that decomposed SDD layers lower "
+                     "as one fused op"),
+      llvm::cl::init(true)};
+  PassOptions::Option<bool> cABI{
+      *this, "c-abi",
+      llvm::cl::desc("Artifact calling convention (docs/ARTIFACT.md): "
+                     "results become caller-allocated out-params, every "
+                     "memref is a bare pointer to host memory, and the "
+                     "function copies its buffers to and from the device"),
+      llvm::cl::init(false)};
+  PassOptions::Option<bool> mma{
+      *this, "mma",
+      llvm::cl::desc("Matrix products on tensor cores: bf16 operands, f32 "
+                     "accumulation (nvgpu.mma.sync)"),
+      llvm::cl::init(false)};
+  PassOptions::ListOption<std::string> chips{
+      *this, "chips",
+      llvm::cl::desc("NVVM target chips, one cubin each (default: sm_80, "
+                     "sm_90a)")};
+  PassOptions::ListOption<std::string> features{
+      *this, "features",
+      llvm::cl::desc("PTX features per chip, in the order of `chips`; one "
+                     "value applies to all (default: +ptx80, which sm_90a "
+                     "needs)")};
+  PassOptions::Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("What the gpu.binary holds: fatbin (a cubin per chip "
+                     "and the PTX of the first, assembled with ptxas and "
+                     "fatbinary; needs CUDA_HOME), isa (PTX per chip; no CUDA "
+                     "toolkit needed) or bin (upstream's cubin per chip)"),
+      llvm::cl::init("fatbin")};
+  PassOptions::Option<unsigned> optLevel{
+      *this, "opt-level",
+      llvm::cl::desc("Optimisation level of NVPTX code generation and ptxas"),
+      llvm::cl::init(3)};
+  PassOptions::Option<std::string> ptxasOptions{
+      *this, "ptxas-options",
+      llvm::cl::desc("Extra ptxas options (format=fatbin)"),
+      llvm::cl::init("")};
+};
+
+/// sdd dialect on tensors down to LLVM host code that launches NVVM
+/// kernels: fuse, sdd-to-linalg, bufferisation, one tiled gpu.launch per
+/// linalg op, device memory, kernel outlining into one gpu.module, NVVM for
+/// every chip, and a gpu.binary.
+void buildLowerToNVVMPipeline(OpPassManager &pm,
+                              const LowerToNVVMOptions &options);
+
+/// Registers `sdd-lower-to-nvvm` with the pass registry.
+void registerLowerToNVVMPipeline();
+
 } // namespace sdd
 } // namespace mlir
 

@@ -98,9 +98,9 @@ RMSNormalizeOp::buildAdjoint(OpBuilder &builder, ValueRange resultAdjoints,
   Value dy = startAdjoint(*this, resultAdjoints, operandAdjoints);
   if (!dy)
     return success();
-  operandAdjoints[0] = RMSNormalizeGradOp::create(
-      builder, getLoc(), getType(), dy, getInput(), getGroupsAttr(),
-      getEpsAttr());
+  operandAdjoints[0] =
+      RMSNormalizeGradOp::create(builder, getLoc(), getType(), dy, getInput(),
+                                 getGroupsAttr(), getEpsAttr());
   return success();
 }
 
@@ -136,9 +136,9 @@ LogicalResult RMSNormOp::buildAdjoint(OpBuilder &builder,
   Value dy = startAdjoint(*this, resultAdjoints, operandAdjoints);
   if (!dy)
     return success();
-  auto grad = RMSNormGradOp::create(
-      builder, getLoc(), TypeRange{getType(), getWeight().getType()}, dy,
-      getInput(), getWeight(), getEpsAttr());
+  auto grad = RMSNormGradOp::create(builder, getLoc(),
+                                    TypeRange{getType(), getWeight().getType()},
+                                    dy, getInput(), getWeight(), getEpsAttr());
   operandAdjoints[0] = grad.getInputGrad();
   operandAdjoints[1] = grad.getWeightGrad();
   return success();
@@ -171,8 +171,7 @@ AttentionOp::buildAdjoint(OpBuilder &builder, ValueRange resultAdjoints,
     return success();
   auto grad = AttentionGradOp::create(
       builder, getLoc(),
-      TypeRange{getQuery().getType(), getKey().getType(),
-                getValue().getType()},
+      TypeRange{getQuery().getType(), getKey().getType(), getValue().getType()},
       dy, getQuery(), getKey(), getValue());
   operandAdjoints[0] = grad.getQueryGrad();
   operandAdjoints[1] = grad.getKeyGrad();
@@ -217,9 +216,9 @@ CrossEntropyOp::buildAdjoint(OpBuilder &builder, ValueRange resultAdjoints,
   Value dloss = startAdjoint(*this, resultAdjoints, operandAdjoints);
   if (!dloss)
     return success();
-  operandAdjoints[0] = CrossEntropyGradOp::create(
-      builder, getLoc(), getLogits().getType(), dloss, getLogits(),
-      getTargets());
+  operandAdjoints[0] =
+      CrossEntropyGradOp::create(builder, getLoc(), getLogits().getType(),
+                                 dloss, getLogits(), getTargets());
   return success();
 }
 

@@ -44,18 +44,17 @@ LogicalResult verifyFloatElementTypes(Operation *op) {
   for (OpOperand &operand : op->getOpOperands()) {
     Type type = elementTypeOf(operand.get());
     if (isa<FloatType>(type) && type != expected)
-      return op->emitOpError()
-             << "operand #" << operand.getOperandNumber()
-             << " has element type " << type << " but the result has "
-             << expected;
+      return op->emitOpError() << "operand #" << operand.getOperandNumber()
+                               << " has element type " << type
+                               << " but the result has " << expected;
   }
   return success();
 }
 
 LogicalResult verifyEps(Operation *op, APFloat eps) {
   if (!eps.isFiniteNonZero() || eps.isNegative())
-    return op->emitOpError() << "eps must be positive, got "
-                             << eps.convertToDouble();
+    return op->emitOpError()
+           << "eps must be positive, got " << eps.convertToDouble();
   return success();
 }
 
@@ -72,8 +71,8 @@ LogicalResult verifyGroups(Operation *op, int64_t features, int64_t groups) {
 LogicalResult verifyRowAlpha(Operation *op, ArrayRef<int64_t> alphaShape,
                              int64_t features, int64_t groups) {
   if (alphaShape.size() != 1)
-    return op->emitOpError() << "alpha must be a vector, got shape "
-                             << formatShape(alphaShape);
+    return op->emitOpError()
+           << "alpha must be a vector, got shape " << formatShape(alphaShape);
   int64_t size = alphaShape[0];
   if (size != features && size * groups != features)
     return op->emitOpError()
@@ -85,16 +84,16 @@ LogicalResult verifyRowAlpha(Operation *op, ArrayRef<int64_t> alphaShape,
 LogicalResult verifyResultShape(Operation *op, ArrayRef<int64_t> expected) {
   ArrayRef<int64_t> actual = shapeOf(op->getResult(0));
   if (actual != expected)
-    return op->emitOpError() << "result shape " << formatShape(actual)
-                             << " does not match the expected "
-                             << formatShape(expected);
+    return op->emitOpError()
+           << "result shape " << formatShape(actual)
+           << " does not match the expected " << formatShape(expected);
   return success();
 }
 
 /// `x [..., K]` times `w [N, K]` transposed: checks the operands and returns
 /// the expected result shape `[..., N]`.
 FailureOr<SmallVector<int64_t>> verifyProductShapes(Operation *op, Value x,
-                                                     Value w, StringRef wName) {
+                                                    Value w, StringRef wName) {
   ArrayRef<int64_t> xShape = shapeOf(x), wShape = shapeOf(w);
   if (xShape.size() < 2)
     return op->emitOpError() << "input must have a batch axis and a feature "
@@ -105,8 +104,8 @@ FailureOr<SmallVector<int64_t>> verifyProductShapes(Operation *op, Value x,
                              << formatShape(wShape);
   if (xShape.back() != wShape[1])
     return op->emitOpError()
-           << "input has " << xShape.back() << " features but " << wName
-           << " " << formatShape(wShape) << " expects " << wShape[1];
+           << "input has " << xShape.back() << " features but " << wName << " "
+           << formatShape(wShape) << " expects " << wShape[1];
   SmallVector<int64_t> expected(xShape.drop_back());
   expected.push_back(wShape[0]);
   return expected;
@@ -121,8 +120,8 @@ LogicalResult LinearOp::verify() {
     return failure();
   int64_t features = expected->back();
   if (failed(verifyGroups(*this, features, getGroups())) ||
-      failed(verifyRowAlpha(*this, shapeOf(getAlpha()), features,
-                            getGroups())) ||
+      failed(
+          verifyRowAlpha(*this, shapeOf(getAlpha()), features, getGroups())) ||
       failed(verifyEps(*this, getEps())))
     return failure();
   if (Value invRMS = getInvRms()) {
@@ -218,9 +217,9 @@ LogicalResult AttentionOp::verify() {
     return emitOpError() << "key shape " << formatShape(k)
                          << " differs from value shape " << formatShape(v);
   if (k.size() != 4 || k[0] != q[0] || k[1] != q[1] || k[3] != q[3])
-    return emitOpError() << "key and value must be [B, T, Hkv, Dh] = ["
-                         << q[0] << ", " << q[1] << ", Hkv, " << q[3]
-                         << "], got shape " << formatShape(k);
+    return emitOpError() << "key and value must be [B, T, Hkv, Dh] = [" << q[0]
+                         << ", " << q[1] << ", Hkv, " << q[3] << "], got shape "
+                         << formatShape(k);
   if (k[2] == 0 || q[2] % k[2] != 0)
     return emitOpError() << q[2] << " query heads are not a multiple of "
                          << k[2] << " key/value heads";
@@ -292,10 +291,9 @@ LogicalResult verifyResultGradShape(Operation *op, Value resultGrad,
   if (last >= 0)
     expected.push_back(last);
   if (shapeOf(resultGrad) != ArrayRef<int64_t>(expected))
-    return op->emitOpError() << "result_grad has shape "
-                             << formatShape(shapeOf(resultGrad))
-                             << " but the forward result is "
-                             << formatShape(expected);
+    return op->emitOpError()
+           << "result_grad has shape " << formatShape(shapeOf(resultGrad))
+           << " but the forward result is " << formatShape(expected);
   return verifyFloatElementTypes(op);
 }
 
@@ -317,8 +315,8 @@ LogicalResult LinearGradOp::verify() {
                          << formatShape(shapeOf(getInvRms()))
                          << " but one value per row and group is "
                          << formatShape(statShape);
-  if (failed(verifyResultGradShape(*this, getResultGrad(), x.drop_back(),
-                                   v[0])))
+  if (failed(
+          verifyResultGradShape(*this, getResultGrad(), x.drop_back(), v[0])))
     return failure();
   if (failed(verifyGradientOf(*this, getXGrad(), getX(), "x")) ||
       failed(verifyGradientOf(*this, getVGrad(), getV(), "V")))
@@ -331,8 +329,8 @@ LogicalResult MatmulGradOp::verify() {
   if (x.size() < 2 || w.size() != 2 || x.back() != w[1])
     return emitOpError() << "x " << formatShape(x) << " and W "
                          << formatShape(w) << " do not form x W^T";
-  if (failed(verifyResultGradShape(*this, getResultGrad(), x.drop_back(),
-                                   w[0])) ||
+  if (failed(
+          verifyResultGradShape(*this, getResultGrad(), x.drop_back(), w[0])) ||
       failed(verifyGradientOf(*this, getXGrad(), getX(), "x")))
     return failure();
   return verifyGradientOf(*this, getWGrad(), getW(), "W");
@@ -365,8 +363,7 @@ LogicalResult RMSNormGradOp::verify() {
   ArrayRef<int64_t> shape = shapeOf(getInput());
   if (shape.empty() || shapeOf(getWeight()) != shape.take_back())
     return emitOpError() << "weight " << formatShape(shapeOf(getWeight()))
-                         << " does not match the input "
-                         << formatShape(shape);
+                         << " does not match the input " << formatShape(shape);
   if (failed(verifyEps(*this, getEps())) ||
       failed(verifyResultGradShape(*this, getResultGrad(), shape, -1)) ||
       failed(verifyGradientOf(*this, getInputGrad(), getInput(), "input")))
@@ -386,9 +383,8 @@ LogicalResult RoPEGradOp::verify() {
 
 LogicalResult AttentionGradOp::verify() {
   ArrayRef<int64_t> q = shapeOf(getQuery()), k = shapeOf(getKey());
-  if (q.size() != 4 || k.size() != 4 || shapeOf(getValue()) != k ||
-      k[2] == 0 || q[2] % k[2] != 0 || k[0] != q[0] || k[1] != q[1] ||
-      k[3] != q[3])
+  if (q.size() != 4 || k.size() != 4 || shapeOf(getValue()) != k || k[2] == 0 ||
+      q[2] % k[2] != 0 || k[0] != q[0] || k[1] != q[1] || k[3] != q[3])
     return emitOpError() << "query " << formatShape(q) << " and key/value "
                          << formatShape(k) << " are not causal GQA operands";
   if (failed(verifyResultGradShape(*this, getResultGrad(), q, -1)) ||

@@ -70,8 +70,7 @@ LogicalResult differentiate(func::FuncOp func) {
   std::string gradName = (func.getName() + "_grad").str();
   auto module = func->getParentOfType<ModuleOp>();
   if (SymbolTable::lookupSymbolIn(module, gradName))
-    return func.emitError("sdd-autodiff: @")
-           << gradName << " already exists";
+    return func.emitError("sdd-autodiff: @") << gradName << " already exists";
 
   MLIRContext *ctx = func.getContext();
   IRRewriter rewriter(ctx);
@@ -130,9 +129,8 @@ LogicalResult differentiate(func::FuncOp func) {
   auto lossType = cast<RankedTensorType>(loss.getType());
   adjoints[loss] = arith::ConstantOp::create(
       rewriter, loc,
-      DenseElementsAttr::get(lossType,
-                             rewriter.getFloatAttr(lossType.getElementType(),
-                                                   1.0)));
+      DenseElementsAttr::get(
+          lossType, rewriter.getFloatAttr(lossType.getElementType(), 1.0)));
   llvm::SetVector<Value> saved;
   for (Operation *op : llvm::reverse(prepared)) {
     if (llvm::none_of(op->getResults(), isActive))
@@ -172,9 +170,9 @@ LogicalResult differentiate(func::FuncOp func) {
     if (!isParam(grad, i))
       continue;
     Value adjoint = adjoints.lookup(grad.getArgument(i));
-    results.push_back(adjoint ? adjoint
-                              : zerosLike(rewriter, loc,
-                                          grad.getArgument(i).getType()));
+    results.push_back(
+        adjoint ? adjoint
+                : zerosLike(rewriter, loc, grad.getArgument(i).getType()));
   }
   rewriter.modifyOpInPlace(ret, [&] { ret->setOperands(results); });
   grad.setType(FunctionType::get(ctx, grad.getArgumentTypes(),

@@ -1,0 +1,103 @@
+//===- Passes.td - the GPU lowering's own passes -------------*- tablegen -*-===//
+//
+// The steps of sdd-lower-to-nvvm that upstream MLIR has no pass for: turning
+// every linalg op on buffers into a tiled gpu.launch, moving host memory to
+// the device, and packing the kernels of several chips into one fatbin.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SDD_GPU_PASSES_TD
+#define SDD_GPU_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def SDDLinalgToGPU : Pass<"sdd-linalg-to-gpu", "::mlir::func::FuncOp"> {
+  let summary = "Turn every linalg op on buffers into a tiled gpu.launch";
+  let description = [{
+    Each linalg op of a host function (after bufferisation) becomes one
+    `gpu.launch` whose body computes the op's payload for the iteration
+    points of its block and thread; `memref.copy` becomes a copy kernel.
+    The tiling is chosen per op from its indexing maps:
+
+    - **contraction** (a reduction where two parallel dimensions `m` and `n`
+      are each read by a disjoint set of operands, e.g. matrix products with
+      a fused prologue, attention scores): every thread keeps a register tile
+      of up to 4x4 outputs, 16x16 threads make a 64x64 block tile, and the
+      reduction runs as a loop with the accumulators in registers. With
+      `mma=true`, a contraction whose payload is `out + a * b` with f32
+      operands instead uses tensor cores: 64x64 block tiles staged in shared
+      memory as bf16, `nvgpu.mma.sync` (m16n8k16, bf16 x bf16 + f32).
+    - **row reduction** (a reduction whose payload combines into the output
+      with one recognised associative op: addf, maximumf, ...): one warp per
+      output (one block per output when there are few outputs and long
+      reductions); lanes stride over the reduction and combine with
+      `gpu.shuffle` butterflies (and shared memory across warps).
+    - **elementwise** (everything else, including reductions with small
+      extents): 256 threads over the innermost parallel dimensions, up to 4
+      outputs per thread spaced a block apart so that loads stay coalesced.
+
+    Host-side scalar loads that a payload reads (e.g. the hyper-parameters
+    of the optimiser) are moved into the kernel, since on the GPU the buffer
+    lives in device memory. Kernels are named after the function and what
+    they compute, and all go to the `gpu.module` named by `kernel-module`.
+  }];
+  let options = [
+    Option<"kernelModule", "kernel-module", "std::string",
+           /*default=*/"\"sdd_kernels\"",
+           "Name of the gpu.module that kernel outlining puts kernels in">,
+    Option<"useMma", "mma", "bool", /*default=*/"false",
+           "Use tensor cores (bf16 operands, f32 accumulation) for f32 "
+           "matrix products">,
+  ];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::nvgpu::NVGPUDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
+def SDDGPUDeviceMemory : Pass<"sdd-gpu-device-memory", "::mlir::ModuleOp"> {
+  let summary = "Put the host functions' buffers in GPU memory";
+  let description = [{
+    Runs after `sdd-linalg-to-gpu`, when host functions only allocate,
+    reshape and free buffers and launch kernels. Rewrites `memref.alloc` and
+    `memref.dealloc` in host functions as `gpu.alloc` and `gpu.dealloc`.
+    With `host-arguments`, the memref arguments of every public function are
+    host memory (the artifact's calling convention, docs/ARTIFACT.md): each
+    is copied into a new device buffer on entry if a kernel reads it, and
+    back on exit if a kernel writes it. Fails, naming the op, when host code
+    still reads or writes a device buffer.
+  }];
+  let options = [
+    Option<"hostArguments", "host-arguments", "bool", /*default=*/"false",
+           "Public functions take host buffers: copy them to and from the "
+           "device">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+def SDDGPUFatbin : Pass<"sdd-gpu-fatbin", "::mlir::ModuleOp"> {
+  let summary = "Assemble the PTX of every target into one fatbin";
+  let description = [{
+    Runs after `gpu-module-to-binary{format=isa}`. For each `gpu.binary`
+    whose objects are PTX for NVVM targets, runs `ptxas` once per target
+    chip (`-arch=<chip>`), then `fatbinary` over the cubins and the PTX of
+    the first target (for just-in-time compilation on newer GPUs), and
+    replaces the objects with one fatbin object. The CUDA driver picks the
+    cubin of the GPU it runs on. Tools come from `$CUDA_HOME/bin`, else
+    `$CUDA_PATH/bin`, else /usr/local/cuda/bin, else `PATH`. A ptxas error
+    is reported with its output and fails the pass.
+  }];
+  let options = [
+    Option<"ptxasOptions", "ptxas-options", "std::string", /*default=*/"\"\"",
+           "Extra ptxas options, separated by spaces">,
+    Option<"embedPtx", "embed-ptx", "bool", /*default=*/"true",
+           "Also embed the PTX of the first target">,
+  ];
+}
+
+#endif // SDD_GPU_PASSES_TD

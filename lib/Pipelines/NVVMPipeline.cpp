@@ -1,0 +1,153 @@
+//===- NVVMPipeline.cpp - sdd-lower-to-nvvm -------------------------------===//
+//
+// The named pipeline from the sdd dialect on tensors to LLVM host code with
+// the kernels in a gpu.binary, shaped like upstream's
+// gpu-lower-to-nvvm-pipeline. It shares the tensor half with
+// sdd-lower-to-cpu; from the buffers on, sdd-linalg-to-gpu makes one kernel
+// per linalg op and sdd-gpu-device-memory moves the buffers to the device.
+// The kernels are lowered to NVVM before the host code, so that module-wide
+// host conversions never see a kernel.
+//
+//===----------------------------------------------------------------------===//
+
+#include "sdd/Pipelines/Pipelines.h"
+
+#include "sdd/Conversion/Passes.h"
+#include "sdd/Dialect/SDD/Transforms/Passes.h"
+#include "sdd/GPU/Passes.h"
+
+#include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
+#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
+#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
+#include "mlir/Conversion/GPUCommon/GPUCommonPass.h"
+#include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
+#include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
+#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/NVGPUToNVVM/NVGPUToNVVM.h"
+#include "mlir/Conversion/NVVMToLLVM/NVVMToLLVM.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/LLVMIR/Transforms/OptimizeForNVVM.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+namespace {
+/// The one gpu.module that kernel outlining fills.
+constexpr const char *kKernelModule = "sdd_kernels";
+} // namespace
+
+void mlir::sdd::buildLowerToNVVMPipeline(OpPassManager &pm,
+                                         const LowerToNVVMOptions &options) {
+  // Tensors, as for the CPU.
+  if (options.fuse)
+    pm.addPass(createSDDFuse());
+  pm.addPass(createConvertSDDToLinalg());
+  pm.addPass(createConvertElementwiseToLinalgPass());
+  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createCanonicalizerPass());
+
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  if (options.cABI) {
+    bufferization::BufferResultsToOutParamsPassOptions outParams;
+    outParams.hoistStaticAllocs = true;
+    outParams.modifyPublicFunctions = true;
+    pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  }
+  // Deallocation before the kernels exist: it then only sees linalg ops on
+  // buffers, which it knows.
+  bufferization::buildBufferDeallocationPipeline(pm);
+
+  // Kernels and device memory.
+  SDDLinalgToGPUOptions toGPU;
+  toGPU.kernelModule = kKernelModule;
+  toGPU.useMma = options.mma;
+  pm.addNestedPass<func::FuncOp>(createSDDLinalgToGPU(toGPU));
+  SDDGPUDeviceMemoryOptions memory;
+  memory.hostArguments = options.cABI;
+  pm.addPass(createSDDGPUDeviceMemory(memory));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
+
+  // One NVVM target per chip.
+  SmallVector<std::string> chips(options.chips.begin(), options.chips.end());
+  if (chips.empty())
+    chips = {"sm_80", "sm_90a"};
+  SmallVector<std::string> features(options.features.begin(),
+                                    options.features.end());
+  for (auto [i, chip] : llvm::enumerate(chips)) {
+    GpuNVVMAttachTargetOptions target;
+    target.chip = chip;
+    target.features = features.empty()       ? std::string("+ptx80")
+                      : features.size() == 1 ? features.front()
+                                             : features[i];
+    target.optLevel = options.optLevel;
+    target.moduleMatcher = kKernelModule;
+    pm.addPass(createGpuNVVMAttachTarget(target));
+  }
+
+  // Kernels to NVVM.
+  pm.addPass(createConvertNVGPUToNVVMPass());
+  pm.addPass(createConvertVectorToSCFPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  kernels.addPass(createStripDebugInfoPass());
+  kernels.addPass(createConvertGpuOpsToNVVMOps());
+  kernels.addPass(LLVM::createNVVMOptimizeForTargetPass());
+  kernels.addPass(createCanonicalizerPass());
+  kernels.addPass(createCSEPass());
+  kernels.addPass(createReconcileUnrealizedCastsPass());
+
+  // Host code to LLVM, then the kernels to a binary.
+  pm.addPass(createConvertNVVMToLLVMPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  ConvertFuncToLLVMPassOptions funcOptions;
+  funcOptions.useBarePtrCallConv = options.cABI;
+  pm.addPass(createConvertFuncToLLVMPass(funcOptions));
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  GpuToLLVMConversionPassOptions gpuToLLVM;
+  gpuToLLVM.hostBarePtrCallConv = options.cABI;
+  pm.addPass(createGpuToLLVMConversionPass(gpuToLLVM));
+  GpuModuleToBinaryPassOptions toBinary;
+  toBinary.compilationTarget =
+      options.format == "fatbin" ? std::string("isa") : options.format.getValue();
+  pm.addPass(createGpuModuleToBinaryPass(toBinary));
+  if (options.format == "fatbin") {
+    SDDGPUFatbinOptions fatbin;
+    fatbin.ptxasOptions = options.ptxasOptions;
+    pm.addPass(createSDDGPUFatbin(fatbin));
+  }
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void mlir::sdd::registerLowerToNVVMPipeline() {
+  PassPipelineRegistration<LowerToNVVMOptions>(
+      "sdd-lower-to-nvvm",
+      "Lower the sdd dialect on tensors to host LLVM code and NVVM kernels "
+      "in a gpu.binary",
+      buildLowerToNVVMPipeline);
+}
