@@ -8,6 +8,8 @@
 
 #include "sddrt/Config.h"
 
+#include "sddrt/FileUtil.h"
+
 #include <cpptoml.h>
 #include <nlohmann/json.hpp>
 
@@ -16,6 +18,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <sstream>
 
@@ -234,9 +237,57 @@ bool setFromTOML(const Field &field, const std::shared_ptr<cpptoml::base> &node,
   return false;
 }
 
+/// cpptoml parses arrays and inline tables recursively, so deep nesting
+/// would overflow the stack. No config value is an array or a table: refuse
+/// more than `kMaxNesting` levels (outside strings and comments) up front.
+constexpr int kMaxNesting = 64;
+
+bool checkNesting(const std::string &text, std::string &error) {
+  int depth = 0, line = 1;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\n') {
+      ++line;
+    } else if (c == '#') {
+      while (i + 1 < text.size() && text[i + 1] != '\n')
+        ++i;
+    } else if (c == '"' || c == '\'') {
+      // A string ends at its quote (or three on a multi-line string); only
+      // basic strings ("...") have escapes.
+      size_t quotes = text.compare(i, 3, std::string(3, c)) == 0 ? 3 : 1;
+      std::string end(quotes, c);
+      for (i += quotes; i < text.size(); ++i) {
+        if (c == '"' && text[i] == '\\' && i + 1 < text.size()) {
+          if (text[++i] == '\n')
+            ++line;
+          continue;
+        }
+        if (text[i] == '\n')
+          ++line;
+        if ((quotes == 1 && text[i] == '\n') ||
+            text.compare(i, quotes, end) == 0)
+          break;
+      }
+      i += quotes - 1;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxNesting) {
+        error = "arrays or inline tables nested more than " +
+                std::to_string(kMaxNesting) + " levels deep at line " +
+                std::to_string(line);
+        return false;
+      }
+    } else if (c == ']' || c == '}') {
+      depth = std::max(0, depth - 1);
+    }
+  }
+  return true;
+}
+
 /// Parses TOML text into a table; a syntax error becomes `error`.
 std::shared_ptr<cpptoml::table> parseTOML(const std::string &text,
                                           std::string &error) {
+  if (!checkNesting(text, error))
+    return nullptr;
   try {
     std::istringstream in(text);
     cpptoml::parser parser(in);
@@ -305,6 +356,10 @@ bool readFile(const std::string &path, std::string &text, std::string &error) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = path + ": cannot open config file";
+    return false;
+  }
+  if (isDirectory(path)) {
+    error = path + ": cannot read config file: is a directory";
     return false;
   }
   std::ostringstream buffer;
@@ -421,7 +476,9 @@ bool sddrt::applyOverride(const std::string &assignment, Config &config,
   bool isString = field->kind == Kind::Norm || field->kind == Kind::Linear;
   if (!table && isString && value.find('"') == std::string::npos)
     table = parseTOML("v = \"" + value + "\"", syntax);
-  if (!table || !table->contains("v")) {
+  // One value: "1\nx = 2" would set x too.
+  if (!table || !table->contains("v") ||
+      std::next(table->begin()) != table->end()) {
     error = prefix + field->name() + " = " + value + " is not a valid value";
     if (field->kind == Kind::Int || field->kind == Kind::Seed)
       error += " (expected an integer)";

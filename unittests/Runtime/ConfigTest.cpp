@@ -123,6 +123,25 @@ TEST(ConfigTest, SyntaxErrors) {
             "x.toml: TOML syntax error: Key d_model already present at line 3");
 }
 
+TEST(ConfigTest, DeepNestingIsASyntaxError) {
+  // cpptoml would recurse once per level and overflow the stack.
+  EXPECT_EQ(parseError("[model]\nd_model = " + std::string(100000, '[')),
+            "x.toml: TOML syntax error: arrays or inline tables nested more "
+            "than 64 levels deep at line 2");
+  EXPECT_EQ(parseError("[train]\nsteps = " + std::string(65, '{')),
+            "x.toml: TOML syntax error: arrays or inline tables nested more "
+            "than 64 levels deep at line 2");
+  EXPECT_EQ(parseError("[train]\nsteps = " + std::string(64, '[') + "1" +
+                       std::string(64, ']') + "\n"),
+            "x.toml: [train] steps = [...] must be an integer");
+  // Brackets in comments and strings do not count.
+  std::string many(100, '[');
+  EXPECT_EQ(parseError("# " + many + "\n[model]\nnorm = \"" + many +
+                       "\\\"\"\nlinear = '''\n" + many + "'''\n"),
+            "x.toml: [model] linear = \"" + many +
+                "\" must be \"plain\" or \"sdd\"");
+}
+
 TEST(ConfigTest, UnknownKeysAndSections) {
   EXPECT_EQ(parseError("[model]\nd_modle = 64\n"),
             "x.toml: [model] unknown key 'd_modle'");
@@ -230,6 +249,13 @@ TEST(ConfigTest, Overrides) {
             "(expected an integer)");
   EXPECT_EQ(overrideError("train.steps=1.5"),
             "--set train.steps=1.5: [train] steps = 1.5 must be an integer");
+  EXPECT_EQ(overrideError("model.d_model=64\nn_heads=1"),
+            "--set model.d_model=64\nn_heads=1: [model] d_model = "
+            "64\nn_heads=1 is not a valid value (expected an integer)");
+  EXPECT_EQ(overrideError("model.d_model=" + std::string(100000, '[')),
+            "--set model.d_model=" + std::string(100000, '[') +
+                ": [model] d_model = " + std::string(100000, '[') +
+                " is not a valid value (expected an integer)");
   EXPECT_EQ(overrideError("model.norm=batchnorm"),
             "--set model.norm=batchnorm: [model] norm = \"batchnorm\" must be "
             "\"prenorm\", \"postnorm\" or \"deepnorm\"");
@@ -259,6 +285,9 @@ TEST_F(ConfigFileTest, OverridesAreCheckedTogether) {
                           "divide d_model = 128");
   EXPECT_FALSE(loadConfig(path + ".missing", config, error));
   EXPECT_EQ(error, path + ".missing: cannot open config file");
+  std::string folder = ::testing::TempDir();
+  EXPECT_FALSE(loadConfig(folder, config, error));
+  EXPECT_EQ(error, folder + ": cannot read config file: is a directory");
 }
 
 TEST(ConfigTest, JSONRoundTrip) {
