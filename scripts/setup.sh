@@ -12,7 +12,7 @@ PACKAGES=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   clang-22 lld-22 libomp-22-dev
   libgtest-dev libbenchmark-dev nlohmann-json3-dev libcpptoml-dev
-  python3 python3-numpy
+  python3 python3-numpy python3-torch
   bible-kjv
 )
 
