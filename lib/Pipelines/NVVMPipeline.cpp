@@ -46,6 +46,24 @@ using namespace mlir;
 namespace {
 /// The one gpu.module that kernel outlining fills.
 constexpr const char *kKernelModule = "sdd_kernels";
+
+/// Host code on buffers (scf, memref, arith, math, func) to LLVM, as
+/// sdd-lower-to-cpu does it.
+void addHostToLLVM(OpPassManager &pm, bool cABI) {
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  ConvertFuncToLLVMPassOptions funcOptions;
+  funcOptions.useBarePtrCallConv = cABI;
+  pm.addPass(createConvertFuncToLLVMPass(funcOptions));
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+}
 } // namespace
 
 void mlir::sdd::buildLowerToNVVMPipeline(OpPassManager &pm,
@@ -76,13 +94,22 @@ void mlir::sdd::buildLowerToNVVMPipeline(OpPassManager &pm,
   // Kernels and device memory.
   SDDLinalgToGPUOptions toGPU;
   toGPU.kernelModule = kKernelModule;
-  toGPU.useMma = options.mma;
+  toGPU.useMma = options.mma && !options.emulate;
   pm.addNestedPass<func::FuncOp>(createSDDLinalgToGPU(toGPU));
+  if (options.emulate) {
+    pm.addNestedPass<func::FuncOp>(createSDDGPULaunchToLoops());
+    pm.addPass(createCanonicalizerPass());
+    addHostToLLVM(pm, options.cABI);
+    return;
+  }
   SDDGPUDeviceMemoryOptions memory;
   memory.hostArguments = options.cABI;
   pm.addPass(createSDDGPUDeviceMemory(memory));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // Constants and index arithmetic go into the kernels instead of becoming
+  // kernel arguments.
+  pm.addNestedPass<func::FuncOp>(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
 

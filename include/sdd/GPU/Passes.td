@@ -100,4 +100,25 @@ def SDDGPUFatbin : Pass<"sdd-gpu-fatbin", "::mlir::ModuleOp"> {
   ];
 }
 
+def SDDGPULaunchToLoops : Pass<"sdd-gpu-launch-to-loops",
+                               "::mlir::func::FuncOp"> {
+  let summary = "Run gpu.launch bodies on the host as loops (testing)";
+  let description = [{
+    Emulates the kernels of `sdd-linalg-to-gpu` on the CPU, so that their
+    tiling and index arithmetic can be checked against the CPU lowering on
+    machines without a GPU. Each one-dimensional `gpu.launch` becomes a loop
+    over blocks; its body is cut at every top-level `gpu.shuffle` and
+    `gpu.barrier` into phases, each a loop over the block's threads, and
+    values that cross a phase live in per-thread stack buffers. A shuffle
+    reads its lane partner's buffer; workgroup memory becomes a stack buffer
+    per block. Synchronisation nested in other ops and tensor-core ops
+    (nvgpu) cannot be emulated and make the pass fail.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect"
+  ];
+}
+
 #endif // SDD_GPU_PASSES_TD

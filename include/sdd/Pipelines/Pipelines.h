@@ -57,6 +57,13 @@ struct LowerToNVVMOptions : public PassPipelineOptions<LowerToNVVMOptions> {
       llvm::cl::desc("Matrix products on tensor cores: bf16 operands, f32 "
                      "accumulation (nvgpu.mma.sync)"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> emulate{
+      *this, "emulate",
+      llvm::cl::desc("Testing: run the kernels on the host as loops "
+                     "(sdd-gpu-launch-to-loops) and lower everything for the "
+                     "CPU, to check the GPU lowering without a GPU; no "
+                     "tensor cores"),
+      llvm::cl::init(false)};
   PassOptions::ListOption<std::string> chips{
       *this, "chips",
       llvm::cl::desc("NVVM target chips, one cubin each (default: sm_80, "
