@@ -2,6 +2,7 @@
 
 #include "sddrt/Artifact.h"
 
+#include "sddrt/CudaRuntime.h"
 #include "sddrt/FileUtil.h"
 
 #include <nlohmann/json.hpp>
@@ -129,6 +130,14 @@ bool parseManifestJSON(const json &root, Manifest &manifest,
     return false;
   }
   manifest.format = kManifestFormat;
+  auto target = root.find("target");
+  if (target != root.end()) {
+    if (!target->is_string() || (*target != "cpu" && *target != "cuda")) {
+      problem = "target must be \"cpu\" or \"cuda\", not " + target->dump();
+      return false;
+    }
+    manifest.target = target->get<std::string>();
+  }
   auto config = root.find("config");
   if (config == root.end() || !config->is_object()) {
     problem = "missing config";
@@ -277,6 +286,14 @@ std::unique_ptr<Artifact> Artifact::open(const std::string &soPath,
     return nullptr;
   if (!parseManifest(text, jsonPath, artifact->info, error))
     return nullptr;
+  if (artifact->info.target == "cuda") {
+    char why[512];
+    if (!sdd_cuda_probe(why, sizeof(why))) {
+      error = soPath + ": the artifact was compiled for an NVIDIA GPU (target "
+                       "cuda), but " + why;
+      return nullptr;
+    }
+  }
   // dlopen searches the library path for a name without a slash.
   std::string loadPath =
       soPath.find('/') == std::string::npos ? "./" + soPath : soPath;

@@ -25,7 +25,8 @@ std::string sddrt::compilerPath() {
 
 bool sddrt::compileModel(const std::string &configPath,
                          const std::vector<std::string> &overrides,
-                         const std::string &soPath, std::string &error) {
+                         const std::string &soPath, std::string &error,
+                         const std::string &target) {
   std::string compiler = compilerPath();
   if (::access(compiler.c_str(), X_OK) != 0) {
     error = "cannot run the compiler " + compiler + ": " +
@@ -39,6 +40,8 @@ bool sddrt::compileModel(const std::string &configPath,
     argv.push_back("--set");
     argv.push_back(assignment);
   }
+  if (target != "cpu")
+    argv.push_back("--target=" + target);
   std::vector<char *> cargv;
   for (std::string &arg : argv)
     cargv.push_back(arg.data());

@@ -12,6 +12,7 @@
 #include "sddrt/Artifact.h"
 #include "sddrt/Compile.h"
 #include "sddrt/Config.h"
+#include "sddrt/CudaRuntime.h"
 #include "sddrt/Data.h"
 #include "sddrt/FileUtil.h"
 #include "sddrt/Schedule.h"
@@ -182,7 +183,8 @@ struct ArtifactSource {
 /// The artifact an earlier run compiled into `outDir`, when it is this
 /// model's and newer than the compiler; null otherwise.
 std::unique_ptr<Artifact> previousArtifact(const std::string &outDir,
-                                           const Config &config) {
+                                           const Config &config,
+                                           const std::string &target) {
   std::string soPath = outDir + "/model.so";
   if (!fileExists(soPath) || !fileExists(manifestPath(soPath)))
     return nullptr;
@@ -191,7 +193,8 @@ std::unique_ptr<Artifact> previousArtifact(const std::string &outDir,
     return nullptr;
   std::string error;
   std::unique_ptr<Artifact> artifact = Artifact::open(soPath, error);
-  if (!artifact || !artifact->checkConfig(config, error))
+  if (!artifact || !artifact->checkConfig(config, error) ||
+      artifact->manifest().target != target)
     return nullptr;
   note("using " + soPath +
        ", compiled earlier for this model (delete it to recompile)");
@@ -204,7 +207,7 @@ bool obtainArtifact(const TrainOptions &options, const Config &config,
                     std::string &error) {
   std::string soPath = options.artifactPath;
   if (soPath.empty() && !reuseDir.empty()) {
-    source.artifact = previousArtifact(reuseDir, config);
+    source.artifact = previousArtifact(reuseDir, config, options.target);
     if (source.artifact)
       return true;
   }
@@ -215,12 +218,19 @@ bool obtainArtifact(const TrainOptions &options, const Config &config,
     soPath = source.tempDir + "/model.so";
     note("compiling model with sdd-compile (" + compilerPath() + " " +
          options.configPath + ") ...");
-    if (!compileModel(options.configPath, options.overrides, soPath, error))
+    if (!compileModel(options.configPath, options.overrides, soPath, error,
+                      options.target))
       return false;
   }
   source.artifact = Artifact::open(soPath, error);
   if (!source.artifact)
     return false;
+  if (source.artifact->manifest().target != options.target) {
+    error = soPath + ": the artifact was compiled for target " +
+            source.artifact->manifest().target + ", not " + options.target +
+            " (pass --target " + source.artifact->manifest().target + ")";
+    return false;
+  }
   return source.artifact->checkConfig(config, error);
 }
 
@@ -316,6 +326,14 @@ int sddrt::runTrain(const TrainOptions &options) {
   std::string error;
   setThreads(options.threads);
   InterruptGuard guard;
+  if (options.target == "cuda") {
+    char why[512];
+    if (!sdd_cuda_probe(why, sizeof(why))) {
+      printError(std::string("--target cuda needs an NVIDIA GPU, but ") +
+                 why);
+      return 1;
+    }
+  }
 
   Config config;
   if (!loadConfig(options.configPath, options.overrides, config, error)) {

@@ -57,6 +57,7 @@ the generated header but no longer correspond to a case are deleted.
 """
 
 import argparse
+import math
 import os
 import sys
 
@@ -204,6 +205,43 @@ class Fn:
             f"sdd.residual_add %{x}, %{f}"
             + attrs(scale=fmt_f64_attr(scale) if scale is not None else None)
             + " : {T}")
+
+    # Mixture of experts (MODEL_SPEC.md section 3).
+    def softmax(self, out, x):
+        return self._emit(out, base.ref_softmax(self.val(x)),
+                          f"sdd.softmax %{x} : {{T}}")
+
+    def router_topk(self, out_indices, out_gates, probs, k):
+        idx, gates = base.ref_router_topk(self.val(probs), k)
+        self.set(out_indices, idx, np.int32)
+        self.set(out_gates, gates, F64)
+        self.lines.append(base.router_topk_text(
+            out_indices, out_gates, probs, self.ty(probs), k,
+            self.ty(out_indices), self.ty(out_gates)))
+        return out_indices, out_gates
+
+    def moe_experts(self, out, x, indices, gates, up, down, up_alpha=None,
+                    down_alpha=None, eps=None):
+        names = [x, indices, gates, up, down]
+        alphas = (None, None)
+        if up_alpha is not None:
+            names += [up_alpha, down_alpha]
+            alphas = (self.val(up_alpha), self.val(down_alpha))
+        value = base.ref_moe_experts(
+            self.val(x), self.val(indices), self.val(gates), self.val(up),
+            self.val(down), *alphas,
+            base.DEFAULT_EPS if eps is None else eps)
+        return self._emit(out, value, base.moe_experts_text(
+            names, [self.ty(n) for n in names], "{T}", eps))
+
+    def moe_aux_loss(self, out, logits, indices, lb_coef=None, z_coef=None):
+        value = base.ref_moe_aux_loss(
+            self.val(logits), self.val(indices),
+            0.01 if lb_coef is None else lb_coef,
+            0.001 if z_coef is None else z_coef)
+        return self._emit(out, value, base.moe_aux_loss_text(
+            logits, indices, [self.ty(logits), self.ty(indices)], "{T}",
+            lb_coef, z_coef))
 
     # The upstream tensor ops that sdd-autodiff differentiates through
     # (lib/Dialect/SDD/IR/TensorAutoDiff.cpp), unit strides.
@@ -724,6 +762,183 @@ def negative_control_case():
     return c
 
 
+# Mixture of experts. The expert selection is piecewise constant: every
+# case keeps the top-k margins (the gap between the k-th and the (k+1)-th
+# probability) far above the change a step of h makes, so that the finite
+# differences never cross a selection boundary.
+
+MOE_MARGIN = 1e-3
+
+
+def moe_softmax_case():
+    c = Case("fd-moe-softmax", ["sdd.softmax, x [3, 5], |x| in [0.1, 1.5)"
+                                " * 2; gradient of x."], 2101)
+    c.param("x", (3, 5), 2.0)
+    c.fn.softmax("y", "x")
+    c.loss_from("y")
+    return c
+
+
+def moe_router_topk_case():
+    c = Case("fd-moe-router-topk", [
+        "sdd.router_topk, probs [4, 6] (distinct values 0.1 apart), k = 3;",
+        "gradient of probs through the gates (zero for the unselected",
+        "entries)."], 2102)
+    rows = [c.rng.permutation(6) * 0.1 + 0.05 + c.rng.uniform(0, 0.01, 6)
+            for _ in range(4)]
+    c._arg("probs", np.array(rows), F64, True)
+    c.fn.router_topk("indices", "gates", "probs", 3)
+    c.loss_from("gates")
+    return c
+
+
+def moe_router_chain_case():
+    c = Case("fd-moe-router-chain", [
+        "The router of MODEL_SPEC.md section 3 on given logits [6, 5]:",
+        "p = softmax(logits), (indices, gates) = top-2 of p (E = 5 is not a",
+        "multiple of k); loss = cross entropy over the gates; gradient of",
+        "the logits through the selected probabilities and the softmax."],
+        2103)
+    while True:
+        logits = base.draw(c.rng, (6, 5), F64, 2.0)
+        if base.topk_margin(base.ref_softmax(logits), 2) > MOE_MARGIN:
+            break
+    c._arg("logits", logits, F64, True)
+    c.fn.softmax("p", "logits")
+    c.fn.router_topk("indices", "gates", "p", 2)
+    c.loss_from("gates")
+    return c
+
+
+def moe_experts_case(name, seed, tokens, dim, experts, k, ffn, sdd,
+                     indices=None, eps=None, extra=()):
+    c = Case(name, [f"sdd.moe_experts ({'SDD' if sdd else 'plain'} experts),"
+                    f" x [{tokens}, {dim}], E = {experts}, k = {k}, Fe ="
+                    f" {ffn}" + (f", eps = {eps}" if eps is not None else "")
+                    + "; fixed indices;",
+                    "gradients of x, the gates, up, down"
+                    + (" and both alphas." if sdd else ".")] + list(extra),
+             seed)
+    c.param("x", (tokens, dim))
+    if indices is None:
+        indices = base.draw_selection(c.rng, (tokens,), experts, k)
+    c._arg("indices", indices, np.int32, False)
+    c._arg("gates", c.rng.uniform(0.05, 0.6, (tokens, k)), F64, True)
+    c.param("up", (experts, 2 * ffn, dim))
+    c.param("down", (experts, dim, ffn))
+    alphas = ()
+    if sdd:
+        c.param("up_alpha", (experts, 2 * ffn))
+        c.param("down_alpha", (experts, dim))
+        alphas = ("up_alpha", "down_alpha")
+    c.fn.moe_experts("y", "x", "indices", "gates", "up", "down", *alphas,
+                     eps=eps)
+    c.loss_from("y")
+    return c
+
+
+def moe_aux_loss_case(name, seed, shape, k, lb_coef, z_coef, logits=None,
+                      extra=()):
+    c = Case(name, [f"sdd.moe_aux_loss, logits {list(shape)}, k = {k},"
+                    f" lb_coef = {lb_coef}, z_coef = {z_coef}; the loss is"
+                    " the op's output; the indices",
+                    "(the top-k of softmax(logits)) are fixed inputs, as the"
+                    " selection is not differentiated; gradient of the"
+                    " logits."] + list(extra), seed)
+    if logits is None:
+        logits = base.draw(c.rng, shape, F64, 2.0)
+    c._arg("logits", logits, F64, True)
+    idx, _ = base.ref_router_topk(base.ref_softmax(logits), k)
+    c._arg("indices", idx, np.int32, False)
+    c.fn.moe_aux_loss("loss", "logits", "indices", lb_coef, z_coef)
+    return c
+
+
+def moe_model_case(name, seed, sdd):
+    """A 2-layer pre-norm MoE language model (MODEL_SPEC.md sections 3-5)
+    with tied embeddings and both auxiliary losses."""
+    vocab, dim, experts, k, ffn, layers = 6, 4, 3, 2, 2, 2
+    lb_coef, z_coef = 0.1, 0.01
+    for attempt in range(seed, seed + 1000):
+        c = Case(name, [
+            f"A 2-layer pre-norm MoE model, {'SDD' if sdd else 'plain'}"
+            f" experts, V = {vocab}, D = {dim}, E = {experts}, k = {k},",
+            f"Fe = {ffn}, B = 2, T = 3, tied embeddings: per layer n ="
+            " rms_norm(h); r = n router^T; (indices,",
+            "gates) = top-k of softmax(r); h = h + moe_experts(n);"
+            " aux_i = moe_aux_loss(r, indices) with",
+            f"lb_coef = {lb_coef}, z_coef = {z_coef}; loss = cross entropy"
+            " of rms_norm(h) table^T plus the aux losses",
+            "(sdd.residual_add of rank 0). Every parameter's gradient;"
+            " the seed is the first from",
+            f"{seed} on whose top-k margins exceed {MOE_MARGIN}."], attempt)
+        c.param("table", (vocab, dim))
+        per_layer = ["norm", "router", "up", "down"]
+        if sdd:
+            per_layer += ["up_alpha", "down_alpha"]
+        shapes = {"norm": (dim,), "router": (experts, dim),
+                  "up": (experts, 2 * ffn, dim), "down": (experts, dim, ffn),
+                  "up_alpha": (experts, 2 * ffn),
+                  "down_alpha": (experts, dim)}
+        for i in range(layers):
+            for p in per_layer:
+                c.param(f"{p}{i}", shapes[p], 0.5 if p == "router" else 1.0)
+        c.param("final_norm", (dim,))
+        c.ids("ids", (2, 3), vocab)
+        c.ids("targets", (2, 3), vocab)
+        fn = c.fn
+        fn.embedding("h0", "table", "ids")
+        margin = math.inf
+        for i in range(layers):
+            fn.rms_norm(f"n{i}", f"h{i}", f"norm{i}")
+            fn.matmul(f"r{i}", f"n{i}", f"router{i}")
+            fn.softmax(f"p{i}", f"r{i}")
+            margin = min(margin, base.topk_margin(fn.val(f"p{i}"), k))
+            fn.router_topk(f"idx{i}", f"g{i}", f"p{i}", k)
+            alphas = (f"up_alpha{i}", f"down_alpha{i}") if sdd else ()
+            fn.moe_experts(f"y{i}", f"n{i}", f"idx{i}", f"g{i}", f"up{i}",
+                           f"down{i}", *alphas)
+            fn.residual_add(f"h{i + 1}", f"h{i}", f"y{i}")
+            fn.moe_aux_loss(f"aux{i}", f"r{i}", f"idx{i}", lb_coef, z_coef)
+        fn.rms_norm("hn", f"h{layers}", "final_norm")
+        fn.matmul("logits", "hn", "table")
+        fn.cross_entropy("ce", "logits", "targets")
+        fn.residual_add("ce_aux0", "ce", "aux0")
+        fn.residual_add("loss", "ce_aux0", "aux1")
+        if margin > MOE_MARGIN:
+            return c
+    raise AssertionError(f"{name}: no seed with top-k margins above"
+                         f" {MOE_MARGIN}")
+
+
+def moe_cases():
+    imbalanced = np.tile(np.array([2, 0]), (5, 1))
+    return [
+        moe_softmax_case(),
+        moe_router_topk_case(),
+        moe_router_chain_case(),
+        moe_experts_case("fd-moe-experts-plain", 2111, 4, 4, 4, 2, 3, False),
+        moe_experts_case("fd-moe-experts-sdd", 2112, 4, 4, 4, 2, 3, True),
+        moe_experts_case("fd-moe-experts-sdd-e5-k2", 2113, 5, 4, 5, 2, 2,
+                         True, eps=1e-3,
+                         extra=["E = 5 is not a multiple of k = 2."]),
+        moe_experts_case("fd-moe-experts-imbalanced", 2114, 5, 4, 4, 2, 2,
+                         True, indices=imbalanced,
+                         extra=["Extreme imbalance: every token selects"
+                                " experts 2 and 0; experts 1 and 3 get no"
+                                " rows (zero weight gradients)."]),
+        moe_experts_case("fd-moe-experts-k1", 2115, 4, 4, 3, 1, 2, False),
+        moe_aux_loss_case("fd-moe-aux-loss", 2121, (2, 3, 5), 2, 0.5, 0.1),
+        moe_aux_loss_case(
+            "fd-moe-aux-loss-imbalanced", 2122, (5, 4), 2, 0.3, 0.2,
+            logits=np.tile(np.array([2.0, -1.0, 3.0, 0.0]), (5, 1))
+            + np.random.default_rng(2122).uniform(-0.3, 0.3, (5, 4)),
+            extra=["Every token selects experts 2 and 0."]),
+        moe_model_case("fd-moe-model-2layer-sdd", 2131, True),
+        moe_model_case("fd-moe-model-2layer-plain", 2141, False),
+    ]
+
+
 def all_cases():
     deepnorm = (2.0 * 4) ** 0.25  # DeepNorm a = (2L)^(1/4), L = 4
     return [
@@ -792,7 +1007,7 @@ def all_cases():
         composite_block_case(),
         composite_qkv_case(),
         negative_control_case(),
-    ]
+    ] + moe_cases()
 
 
 def main():

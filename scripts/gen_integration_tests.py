@@ -205,6 +205,102 @@ def ref_residual_add(x, f, scale=1.0):
     return scale * f64(x) + f64(f)
 
 
+# Mixture of experts, MODEL_SPEC.md section 3.
+
+
+def ref_softmax(x):
+    """exp(x - max) / sum over the last axis."""
+    x = f64(x)
+    rows = x.reshape(-1, x.shape[-1])
+    out = np.empty_like(rows)
+    for r in range(rows.shape[0]):
+        e = np.exp(rows[r] - np.max(rows[r]))
+        out[r] = e / math.fsum(e.tolist())
+    return out.reshape(x.shape)
+
+
+def ref_router_topk(p, k):
+    """(indices, gates): the k largest entries of every row, larger first,
+    the lower index first among equal values; gates are the entries."""
+    p = f64(p)
+    experts = p.shape[-1]
+    rows = p.reshape(-1, experts)
+    idx = np.array([sorted(range(experts), key=lambda e: (-row[e], e))[:k]
+                    for row in rows], dtype=np.int64)
+    gates = np.take_along_axis(rows, idx, axis=-1)
+    shape = p.shape[:-1] + (k,)
+    return idx.reshape(shape), gates.reshape(shape)
+
+
+def ref_expert(x, up, down, up_alpha=None, down_alpha=None, eps=DEFAULT_EPS):
+    """One expert on one token x [D]: a = up x (u|g), with alphas each half
+    normalised on its own and scaled; h = silu(g) u; o = down h, with
+    alphas down_alpha * o / rms(o)."""
+    a = np.array([dot(x, row) for row in up])
+    if up_alpha is not None:
+        a = ref_rms_normalize(a, 2, eps) * f64(up_alpha)
+    o = np.array([dot(ref_swiglu(a), row) for row in down])
+    if down_alpha is not None:
+        o = ref_rms_normalize(o, 1, eps) * f64(down_alpha)
+    return o
+
+
+def ref_moe_experts(x, indices, gates, up, down, up_alpha=None,
+                    down_alpha=None, eps=DEFAULT_EPS):
+    """y[t] = sum_s gates[t, s] Expert_{indices[t, s]}(x[t]), computed
+    densely: every expert on every token, then masked by the selection (a
+    reference only; the compiled path is sparse)."""
+    x = f64(x)
+    dim, k, experts = x.shape[-1], indices.shape[-1], up.shape[0]
+    tokens = x.reshape(-1, dim)
+    idx = indices.reshape(-1, k)
+    g = f64(gates).reshape(-1, k)
+    out = np.empty_like(tokens)
+    for t in range(tokens.shape[0]):
+        every = [ref_expert(tokens[t], up[e], down[e],
+                            None if up_alpha is None else up_alpha[e],
+                            None if down_alpha is None else down_alpha[e],
+                            eps) for e in range(experts)]
+        weight = np.zeros(experts)
+        for s in range(k):
+            weight[idx[t, s]] += g[t, s]
+        for d in range(dim):
+            out[t, d] = math.fsum(weight[e] * every[e][d]
+                                  for e in range(experts))
+    return out.reshape(x.shape)
+
+
+def ref_moe_aux_loss(logits, indices, lb_coef=0.01, z_coef=0.001):
+    """lb_coef * E sum_e f_e P_e + z_coef * mean logsumexp(r)^2, with f_e
+    the share of the N k selections that chose e and P_e the mean
+    probability of e."""
+    r = f64(logits)
+    experts = r.shape[-1]
+    r = r.reshape(-1, experts)
+    idx = indices.reshape(r.shape[0], -1)
+    tokens, k = idx.shape
+    p = ref_softmax(r)
+    f = np.bincount(idx.reshape(-1), minlength=experts) / (tokens * k)
+    mean_p = [math.fsum(p[:, e].tolist()) / tokens for e in range(experts)]
+    lb = experts * math.fsum((f * np.array(mean_p)).tolist())
+    lse = [np.max(row) + math.log(math.fsum(np.exp(row - np.max(row))
+                                            .tolist())) for row in r]
+    z = math.fsum(v * v for v in lse) / tokens
+    return np.array(lb_coef * lb + z_coef * z)
+
+
+def topk_margin(p, k):
+    """The smallest gap, over rows, between the k-th and the (k+1)-th
+    largest entry (ignoring exact ties, which every precision resolves to
+    the lower index): how far the selection is from changing."""
+    rows = np.sort(f64(p).reshape(-1, p.shape[-1]), axis=-1)[:, ::-1]
+    if k == rows.shape[1]:
+        return math.inf
+    gaps = rows[:, k - 1] - rows[:, k]
+    gaps = gaps[gaps != 0.0]
+    return float(np.min(gaps)) if gaps.size else math.inf
+
+
 # ---------------------------------------------------------------------------
 # MLIR text
 # ---------------------------------------------------------------------------
@@ -264,7 +360,8 @@ class Case:
         self.dtype = dtype
         self.args = []  # (name, array, dtype)
         self.body = []  # kernel body lines, using %name of the args
-        self.result = None  # (array, dtype)
+        self.result = None  # (array, dtype) of %result
+        self.extra_results = []  # (name, array, dtype): further results
         self.run_lines = [RUN]
         self.extra_checks = []
 
@@ -281,9 +378,12 @@ class Case:
         raise KeyError(name)
 
     def render(self):
-        res_array, res_dtype = self.result
-        res_type = tensor_type(res_array.shape, res_dtype)
-        elem = elem_name(res_dtype)
+        # (label, kernel SSA name, array, dtype); a single result is %result
+        # and its check carries no label.
+        results = [("result", "result") + tuple(self.result)]
+        results += [(n, n, a, d) for n, a, d in self.extra_results]
+        multi = len(results) > 1
+        types = [tensor_type(a.shape, d) for _, _, a, d in results]
         lines = [HEADER.rstrip("\n")]
         for text in self.description:
             lines.append("// " + text if text else "//")
@@ -291,17 +391,24 @@ class Case:
         lines.extend(self.run_lines)
         lines.append("")
         lines.append(f"// CHECK: case {self.name}")
-        lines.append("// CHECK-NEXT: rel_err =")
-        lines.append("// CHECK-NEXT: check_close: PASS")
+        for label, _, _, _ in results:
+            if multi:
+                lines.append(f"// CHECK-NEXT: {label}")
+            lines.append("// CHECK-NEXT: rel_err =")
+            lines.append("// CHECK-NEXT: check_close: PASS")
         lines.append("// CHECK-NOT: FAIL")
         lines.extend(self.extra_checks)
         lines.append("")
 
         params = ", ".join(f"%{n}: {tensor_type(a.shape, d)}"
                            for n, a, d in self.args)
+        res_type = ", ".join(types)
+        if multi:
+            res_type = f"({res_type})"
         lines.append(f"func.func @kernel({params}) -> {res_type} {{")
         lines.extend("  " + line for line in self.body)
-        lines.append(f"  return %result : {res_type}")
+        lines.append("  return " + ", ".join(f"%{v}" for _, v, _, _ in results)
+                     + " : " + ", ".join(types))
         lines.append("}")
         lines.append("")
 
@@ -310,40 +417,76 @@ class Case:
             t = tensor_type(a.shape, d)
             lines.append(f"  %{n} = arith.constant dense<"
                          + fmt_dense(a, d, 2 + len(n) + 24) + f"> : {t}")
-        lines.append("  %expected = arith.constant dense<"
-                     + fmt_dense(res_array, res_dtype, 2 + 8 + 24)
-                     + f"> : {res_type}")
+        expected = ["expected"] if not multi else [
+            f"expected_{label}" for label, _, _, _ in results]
+        for name, (_, _, a, d), t in zip(expected, results, types):
+            lines.append(f"  %{name} = arith.constant dense<"
+                         + fmt_dense(a, d, 2 + len(name) + 24) + f"> : {t}")
         operands = ", ".join(f"%{n}" for n, _, _ in self.args)
         operand_types = ", ".join(tensor_type(a.shape, d)
                                   for _, a, d in self.args)
-        lines.append(f"  %result = call @kernel({operands})"
+        count = f":{len(results)}" if multi else ""
+        lines.append(f"  %result{count} = call @kernel({operands})"
                      f" : ({operand_types}) -> {res_type}")
-        size = int(np.prod(res_array.shape, dtype=np.int64))
-        flat_type = f"tensor<{size}x{elem}>"
-        # Flatten both to rank 1, then erase the static size.
-        for value, flat in (("result", "out"), ("expected", "ref")):
-            source = f"%{value}_1"
-            if res_array.ndim == 0:
-                lines.append(f"  %{value}_s = tensor.extract %{value}[]"
-                             f" : {res_type}")
-                lines.append(f"  {source} = tensor.from_elements"
-                             f" %{value}_s : {flat_type}")
-            elif res_array.ndim == 1:
-                source = f"%{value}"
-            else:
-                assoc = "[[" + ", ".join(
-                    str(i) for i in range(res_array.ndim)) + "]]"
-                lines.append(f"  {source} = tensor.collapse_shape"
-                             f" %{value} {assoc} : {res_type}"
-                             f" into {flat_type}")
-            lines.append(f"  %{flat} = tensor.cast {source} : {flat_type}"
-                         f" to tensor<?x{elem}>")
-        lines.append(f"  vector.print str \"case {self.name}\\n\"")
-        lines.append(f"  call @check_close_{elem}(%out, %ref)"
-                     f" : (tensor<?x{elem}>, tensor<?x{elem}>) -> ()")
+        if not multi:
+            _, _, array, dtype = results[0]
+            elem = elem_name(dtype)
+            for value, flat in (("result", "out"), ("expected", "ref")):
+                lines += self._flatten(f"%{value}", value, flat, array, dtype)
+            lines.append(f"  vector.print str \"case {self.name}\\n\"")
+            lines.append(f"  call @check_close_{elem}(%out, %ref)"
+                         f" : (tensor<?x{elem}>, tensor<?x{elem}>) -> ()")
+        else:
+            lines.append(f"  vector.print str \"case {self.name}\\n\"")
+            for i, ((label, _, array, dtype), ref) in enumerate(
+                    zip(results, expected)):
+                lines += self._flatten(f"%result#{i}", f"result_{label}",
+                                       f"out_{label}", array, dtype)
+                lines += self._flatten(f"%{ref}", ref, f"ref_{label}", array,
+                                       dtype)
+                elem = "f32" if np.dtype(dtype).kind == "i" \
+                    else elem_name(dtype)
+                lines.append(f"  vector.print str \"{label}\\n\"")
+                lines.append(f"  call @check_close_{elem}(%out_{label},"
+                             f" %ref_{label}) : (tensor<?x{elem}>,"
+                             f" tensor<?x{elem}>) -> ()")
         lines.append("  return")
         lines.append("}")
         return "\n".join(lines) + "\n"
+
+    @staticmethod
+    def _flatten(value, base, flat, array, dtype):
+        """Lines that flatten `value` (an SSA value of `array`'s type) to
+        `%flat: tensor<?xelem>`; integer results are compared as f32 (expert
+        ids are small and exact in f32)."""
+        lines = []
+        full_type = tensor_type(array.shape, dtype)
+        if np.dtype(dtype).kind == "i":
+            as_float = tensor_type(array.shape, np.float32)
+            lines.append(f"  %{base}_f = arith.sitofp {value} : {full_type}"
+                         f" to {as_float}")
+            value, full_type, dtype = f"%{base}_f", as_float, np.float32
+        elem = elem_name(dtype)
+        size = int(np.prod(array.shape, dtype=np.int64))
+        flat_type = f"tensor<{size}x{elem}>"
+        # Flatten to rank 1, then erase the static size.
+        source = f"%{base}_1"
+        if array.ndim == 0:
+            lines.append(f"  %{base}_s = tensor.extract {value}[]"
+                         f" : {full_type}")
+            lines.append(f"  {source} = tensor.from_elements"
+                         f" %{base}_s : {flat_type}")
+        elif array.ndim == 1:
+            source = value
+        else:
+            assoc = "[[" + ", ".join(
+                str(i) for i in range(array.ndim)) + "]]"
+            lines.append(f"  {source} = tensor.collapse_shape"
+                         f" {value} {assoc} : {full_type}"
+                         f" into {flat_type}")
+        lines.append(f"  %{flat} = tensor.cast {source} : {flat_type}"
+                     f" to tensor<?x{elem}>")
+        return lines
 
 
 # ---------------------------------------------------------------------------
@@ -567,6 +710,244 @@ def decomposed_case(name, seed, x_shape, n, groups, alpha_size, eps=None,
     return c
 
 
+# Mixture of experts. The text builders are shared with gen_fd_tests.py.
+
+
+def moe_experts_text(names, types, result_type, eps=None):
+    """sdd.moe_experts of %x, %indices, %gates, %up, %down [, %up_alpha,
+    %down_alpha] (names and their types in that order)."""
+    text = "sdd.moe_experts " + ", ".join(f"%{n}" for n in names[:5])
+    if len(names) > 5:
+        text += f" alphas(%{names[5]}, %{names[6]})"
+    return (text + attrs(eps=fmt_f64_attr(eps) if eps is not None else None)
+            + f" : ({', '.join(types)}) -> {result_type}")
+
+
+def router_topk_text(out_indices, out_gates, probs, probs_type, k,
+                     indices_type, gates_type):
+    return (f"%{out_indices}, %{out_gates} = sdd.router_topk %{probs}"
+            f" {{k = {k} : i64}} : {probs_type} -> ({indices_type},"
+            f" {gates_type})")
+
+
+def moe_aux_loss_text(logits, indices, types, result_type, lb_coef=None,
+                      z_coef=None):
+    return (f"sdd.moe_aux_loss %{logits}, %{indices}"
+            + attrs(lb_coef=fmt_f64_attr(lb_coef) if lb_coef is not None
+                    else None,
+                    z_coef=fmt_f64_attr(z_coef) if z_coef is not None
+                    else None)
+            + f" : ({', '.join(types)}) -> {result_type}")
+
+
+def draw_selection(rng, tokens, experts, k):
+    """k distinct experts for each of `tokens` (a tuple shape), in random
+    order."""
+    count = int(np.prod(tokens, dtype=np.int64))
+    return np.array([rng.permutation(experts)[:k] for _ in range(count)],
+                    dtype=np.int64).reshape(tuple(tokens) + (k,))
+
+
+def softmax_case(name, seed, shape, scale=3.0, dtype=np.float32):
+    rng = np.random.default_rng(seed)
+    c = Case(name, [f"sdd.softmax, x {list(shape)}, |x| in [0.1, 1.5) *"
+                    f" {scale}; expected exp(x - max) / sum over the last"
+                    " axis."], dtype)
+    x = c.arg("x", draw(rng, shape, dtype, scale))
+    c.body.append(f"%result = sdd.softmax %x : {c.type_of('x')}")
+    c.result = (ref_softmax(x), dtype)
+    return c
+
+
+def router_topk_case(name, probs, k, description, id_dtype=np.int32,
+                     dtype=np.float32):
+    c = Case(name, [f"sdd.router_topk, probs {list(probs.shape)}, k = {k};"
+                    " expected the k largest entries per row, larger first,"
+                    " the lower index first among equal values."]
+             + list(description), dtype)
+    p = c.arg("probs", probs)
+    idx, gates = ref_router_topk(p, k)
+    out_shape = probs.shape[:-1] + (k,)
+    c.body.append(router_topk_text(
+        "indices", "result", "probs", c.type_of("probs"), k,
+        tensor_type(out_shape, id_dtype), tensor_type(out_shape, dtype)))
+    c.result = (gates, dtype)
+    c.extra_results = [("indices", idx, id_dtype)]
+    return c
+
+
+def moe_experts_case(name, seed, x_shape, experts, k, ffn, sdd,
+                     dtype=np.float32, id_dtype=np.int32, eps=None,
+                     indices=None, extra=()):
+    rng = np.random.default_rng(seed)
+    dim = x_shape[-1]
+    c = Case(name, [f"sdd.moe_experts ({'SDD' if sdd else 'plain'} experts),"
+                    f" x {list(x_shape)}, E = {experts}, k = {k}, Fe = {ffn}"
+                    + (f", eps = {eps}" if eps is not None else "") + ";",
+                    "expected sum_s gates[t, s] Expert_{indices[t, s]}(x[t]),"
+                    " the reference computing every expert densely and"
+                    " masking."] + list(extra), dtype)
+    x = c.arg("x", draw(rng, x_shape, dtype))
+    if indices is None:
+        indices = draw_selection(rng, x_shape[:-1], experts, k)
+    idx = c.arg("indices", indices, id_dtype)
+    gates = c.arg("gates", rng.uniform(0.05, 0.6, size=idx.shape))
+    up = c.arg("up", draw(rng, (experts, 2 * ffn, dim), dtype, 0.5))
+    down = c.arg("down", draw(rng, (experts, dim, ffn), dtype, 0.5))
+    names = ["x", "indices", "gates", "up", "down"]
+    alphas = (None, None)
+    if sdd:
+        alphas = (c.arg("up_alpha", draw(rng, (experts, 2 * ffn), dtype)),
+                  c.arg("down_alpha", draw(rng, (experts, dim), dtype)))
+        names += ["up_alpha", "down_alpha"]
+    c.body.append("%result = " + moe_experts_text(
+        names, [c.type_of(n) for n in names], c.type_of("x"), eps))
+    c.result = (ref_moe_experts(x, idx, gates, up, down, *alphas,
+                                DEFAULT_EPS if eps is None else eps), dtype)
+    return c
+
+
+def moe_aux_loss_case(name, seed, shape, k, lb_coef=None, z_coef=None,
+                      dtype=np.float32, logits=None, extra=()):
+    rng = np.random.default_rng(seed)
+    c = Case(name, [f"sdd.moe_aux_loss, logits {list(shape)}, k = {k},"
+                    f" lb_coef = {0.01 if lb_coef is None else lb_coef},"
+                    f" z_coef = {0.001 if z_coef is None else z_coef}, the"
+                    " indices the top-k of softmax(logits);",
+                    "expected lb_coef * E sum_e f_e P_e + z_coef *"
+                    " mean logsumexp^2."] + list(extra), dtype)
+    if logits is None:
+        logits = draw(rng, shape, dtype, 2.0)
+    r = c.arg("logits", logits)
+    idx = c.arg("indices", ref_router_topk(ref_softmax(r), k)[0], np.int32)
+    c.body.append("%result = " + moe_aux_loss_text(
+        "logits", "indices", [c.type_of("logits"), c.type_of("indices")],
+        tensor_type((), dtype), lb_coef, z_coef))
+    c.result = (ref_moe_aux_loss(r, idx, 0.01 if lb_coef is None else lb_coef,
+                                 0.001 if z_coef is None else z_coef), dtype)
+    return c
+
+
+def moe_layer_case(name, seed, x_shape, experts, k, ffn, tied_rows=None,
+                   dtype=np.float32, extra=()):
+    """The router and the SDD experts of one MoE layer, from the router
+    weight to the output, the selection and the auxiliary loss. Seeds are
+    tried from `seed` on until every top-k margin is far above float32
+    rounding, so that the compiled selection is the reference's."""
+    dim = x_shape[-1]
+    for attempt in range(seed, seed + 1000):
+        rng = np.random.default_rng(attempt)
+        x = draw(rng, x_shape, dtype)
+        router = draw(rng, (experts, dim), dtype, 0.5)
+        if tied_rows is not None:
+            router[tied_rows[1]] = router[tied_rows[0]]
+        probs = ref_softmax(ref_matmul(x, router))
+        if topk_margin(probs, k) > 1e-3:
+            break
+    c = Case(name, [f"One MoE layer (SDD experts), x {list(x_shape)}, E ="
+                    f" {experts}, k = {k}, Fe = {ffn}: p = softmax(x"
+                    " router^T), (indices, gates) = top-k of p,",
+                    "y = sdd.moe_experts, aux = sdd.moe_aux_loss (default"
+                    " coefficients); expected y, the indices and aux."]
+             + list(extra), dtype)
+    x = c.arg("x", x)
+    router = c.arg("router", router)
+    up = c.arg("up", draw(rng, (experts, 2 * ffn, dim), dtype, 0.5))
+    down = c.arg("down", draw(rng, (experts, dim, ffn), dtype, 0.5))
+    up_alpha = c.arg("up_alpha", draw(rng, (experts, 2 * ffn), dtype))
+    down_alpha = c.arg("down_alpha", draw(rng, (experts, dim), dtype))
+    sel_shape = tuple(x_shape[:-1]) + (k,)
+    r_type = tensor_type(tuple(x_shape[:-1]) + (experts,), dtype)
+    i_type, g_type = tensor_type(sel_shape, np.int32), tensor_type(sel_shape,
+                                                                   dtype)
+    c.body += [
+        f"%logits = sdd.matmul %x, %router : ({c.type_of('x')},"
+        f" {c.type_of('router')}) -> {r_type}",
+        f"%probs = sdd.softmax %logits : {r_type}",
+        router_topk_text("indices", "gates", "probs", r_type, k, i_type,
+                         g_type),
+        "%result = " + moe_experts_text(
+            ["x", "indices", "gates", "up", "down", "up_alpha", "down_alpha"],
+            [c.type_of("x"), i_type, g_type, c.type_of("up"),
+             c.type_of("down"), c.type_of("up_alpha"),
+             c.type_of("down_alpha")], c.type_of("x")),
+        "%aux = " + moe_aux_loss_text("logits", "indices", [r_type, i_type],
+                                      tensor_type((), dtype))]
+    logits = ref_matmul(x, router)
+    idx, gates = ref_router_topk(ref_softmax(logits), k)
+    c.result = (ref_moe_experts(x, idx, gates, up, down, up_alpha,
+                                down_alpha), dtype)
+    c.extra_results = [("indices", idx, np.int32),
+                       ("aux", ref_moe_aux_loss(logits, idx), dtype)]
+    return c
+
+
+def moe_cases():
+    f32, f64t = np.float32, np.float64
+    ties = np.array([[0.2, 0.3, 0.3, 0.1, 0.1],
+                     [0.25, 0.1, 0.25, 0.25, 0.15],
+                     [0.2, 0.2, 0.2, 0.2, 0.2],
+                     [0.1, 0.4, 0.1, 0.3, 0.1],
+                     [0.3, 0.1, 0.2, 0.2, 0.2],
+                     [0.1, 0.1, 0.1, 0.1, 0.6]])
+    rng = np.random.default_rng(1401)
+    distinct = np.stack([rng.permutation(8) for _ in range(6)]) * 0.1 + 0.05
+    # Every token sends its rows to experts 4 and 1; experts 0, 2, 3 and 5
+    # (the first and the last among them) get empty segments.
+    imbalanced = np.tile(np.array([4, 1]), (8, 1))
+    return [
+        softmax_case("moe_softmax", 1451, (2, 3, 7)),
+        softmax_case("moe_softmax_f64", 1452, (3, 5), dtype=f64t),
+        router_topk_case("moe_router_topk", distinct, 3,
+                         ["Distinct values, E = 8."]),
+        router_topk_case("moe_router_topk_ties", ties, 2,
+                         ["E = 5 (not a multiple of k); rows with ties inside"
+                          " the selection, across its boundary and a row of",
+                          "equal values."], id_dtype=np.int64),
+        router_topk_case("moe_router_topk_k_equals_e",
+                         np.array([[0.1, 0.4, 0.1, 0.4],
+                                   [0.7, 0.1, 0.1, 0.1],
+                                   [0.2, 0.3, 0.4, 0.1]]), 4,
+                         ["k = E: a full sort, ties to the lower index."]),
+        router_topk_case("moe_router_topk_f64", distinct[:3, :5] * 0.5, 2,
+                         ["float64 values."], dtype=f64t),
+        router_topk_case("moe_router_topk_vector",
+                         np.array([0.1, 0.4, 0.2, 0.4, 0.05]), 3,
+                         ["A single position: probs is a vector."]),
+        moe_experts_case("moe_experts_plain", 1501, (2, 3, 8), 4, 2, 6,
+                         False),
+        moe_experts_case("moe_experts_sdd_e5_k2", 1502, (6, 8), 5, 2, 4, True,
+                         extra=["E = 5 is not a multiple of k = 2."]),
+        moe_experts_case("moe_experts_sdd_imbalanced", 1503, (8, 8), 6, 2, 4,
+                         True, indices=imbalanced,
+                         extra=["Extreme imbalance: every token selects"
+                                " experts 4 and 1; four experts, the first"
+                                " and the last among them, get none."]),
+        moe_experts_case("moe_experts_k1_i64", 1504, (2, 2, 8), 3, 1, 4,
+                         False, id_dtype=np.int64),
+        moe_experts_case("moe_experts_k_equals_e", 1505, (4, 6), 3, 3, 4,
+                         True, eps=1e-3,
+                         extra=["k = E: every token to every expert."]),
+        moe_experts_case("moe_experts_f64", 1506, (5, 6), 5, 3, 4, True,
+                         dtype=f64t),
+        moe_aux_loss_case("moe_aux_loss", 1601, (2, 4, 5), 2),
+        moe_aux_loss_case(
+            "moe_aux_loss_imbalanced", 1602, (6, 4), 2, lb_coef=0.5,
+            z_coef=0.25,
+            logits=np.tile(np.array([2.5, -1.0, 3.0, 0.5]), (6, 1))
+            + np.random.default_rng(1602).uniform(-0.2, 0.2, (6, 4)),
+            extra=["Every token selects experts 2 and 0; large"
+                   " coefficients."]),
+        moe_aux_loss_case("moe_aux_loss_f64", 1603, (3, 5), 3, dtype=f64t),
+        moe_layer_case("moe_layer", 1701, (2, 4, 8), 5, 2, 4),
+        moe_layer_case("moe_layer_tied_router", 1702, (3, 4, 8), 5, 2, 4,
+                       tied_rows=(1, 3),
+                       extra=["Router rows 1 and 3 are equal: their"
+                              " probabilities tie exactly; the lower index"
+                              " wins."]),
+    ]
+
+
 def all_cases():
     f32, f64t = np.float32, np.float64
     deepnorm = (2.0 * 4) ** 0.25  # DeepNorm a = (2L)^(1/4), L = 4
@@ -636,7 +1017,7 @@ def all_cases():
         swiglu_case("swiglu_f64", 1306, (3, 16), dtype=f64t, scale=3.0),
         cross_entropy_case("cross_entropy_f64", 1307, (2, 4, 10), np.int32,
                            dtype=f64t),
-    ]
+    ] + moe_cases()
 
 
 def main():

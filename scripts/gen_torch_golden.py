@@ -173,6 +173,50 @@ def ref_residual_add(x, y, scale=1.0):
     return scale * x + y
 
 
+def ref_router_topk(p, k):
+    """The k largest probabilities of every position, larger first, the
+    lower index first among equal values (a stable sort of -p)."""
+    idx = torch.sort(-p, dim=-1, stable=True).indices[..., :k]
+    return idx, torch.gather(p, -1, idx)
+
+
+def ref_moe_experts(x, idx, gates, up, down, up_alpha=None, down_alpha=None,
+                    eps=DEFAULT_EPS):
+    """sum_s gates[t, s] Expert_{idx[t, s]}(x[t]); with alphas, u and g
+    normalised on their own and scaled, and the output
+    down_alpha * o / rms(o)."""
+    dim, k = x.shape[-1], idx.shape[-1]
+    tokens, sel, g = x.reshape(-1, dim), idx.reshape(-1, k), \
+        gates.reshape(-1, k)
+    rows = []
+    for t in range(tokens.shape[0]):
+        y = torch.zeros(dim, dtype=F64)
+        for s in range(k):
+            e = int(sel[t, s])
+            a = torch.mv(up[e], tokens[t])
+            if up_alpha is not None:
+                a = ref_rms_normalize(a, 2, eps) * up_alpha[e]
+            o = torch.mv(down[e], ref_swiglu(a))
+            if down_alpha is not None:
+                o = ref_rms_normalize(o, 1, eps) * down_alpha[e]
+            y = y + g[t, s] * o
+        rows.append(y)
+    return torch.stack(rows).reshape(x.shape)
+
+
+def ref_moe_aux_loss(logits, idx, lb_coef, z_coef):
+    """lb_coef * E sum_e f_e P_e + z_coef * mean logsumexp(r)^2; f_e (the
+    share of the N k selections that chose e) is a constant."""
+    experts = logits.shape[-1]
+    r = logits.reshape(-1, experts)
+    tokens, k = r.shape[0], idx.shape[-1]
+    f = torch.bincount(idx.reshape(-1), minlength=experts).to(F64) / (
+        tokens * k)
+    lb = experts * (f * torch.softmax(r, dim=-1).mean(dim=0)).sum()
+    z = (torch.logsumexp(r, dim=-1) ** 2).mean()
+    return lb_coef * lb + z_coef * z
+
+
 # ---------------------------------------------------------------------------
 # MLIR text
 # ---------------------------------------------------------------------------
@@ -677,6 +721,84 @@ def attention_chain_case(name, seed, bsz, seq, heads, kv_heads, dh):
     return c
 
 
+def moe_layer_case(name, seed, bsz, seq, dim, experts, k, ffn, sdd,
+                   lb_coef, z_coef, imbalanced=False):
+    """One MoE layer (MODEL_SPEC.md section 3) with its auxiliary losses:
+    router, softmax, top-k, the experts, cross entropy over the output plus
+    lb_coef * lb + z_coef * z. Seeds are tried from `seed` on until every
+    top-k margin is far above float32 rounding and the float32 and float64
+    selections agree."""
+    for attempt in range(seed, seed + 1000):
+        c = Case(name, attempt, [
+            f"One MoE layer, {'SDD' if sdd else 'plain'} experts, B = {bsz},"
+            f" T = {seq}, D = {dim}, E = {experts}, k = {k}, Fe = {ffn}:",
+            "  r = x @ router^T; p = softmax(r); (indices, gates) = top-k of"
+            " p (ties to the lower index);",
+            "  y = sum_s gates_s Expert_{indices_s}(x)"
+            + (" (u, g and the output SDD-normalised);" if sdd else ";"),
+            f"  loss = cross entropy(y, targets) + {lb_coef} * lb +"
+            f" {z_coef} * z (sdd.moe_aux_loss, sdd.residual_add).",
+            "Gradients of x, router, up, down" + (", up_alpha, down_alpha."
+                                                   if sdd else "."),
+            f"The seed is the first from {seed} on whose top-k margins"
+            " exceed 1e-4."]
+            + (["Extreme imbalance: feature 0 of x is large and positive and"
+                " only router rows 1 and 3 weigh it",
+                "positively, so every token selects experts 1 and 3."]
+               if imbalanced else []))
+        x = c.param("x", (bsz, seq, dim))
+        router = c.param("router", (experts, dim), 0.5)
+        if imbalanced:
+            x[..., 0] = (x[..., 0].abs() + 2.0).float().double()
+            router[:, 0] = torch.tensor([-1.5, 2.0, -1.5, 1.75])
+        c.param("up", (experts, 2 * ffn, dim), 0.5)
+        c.param("down", (experts, dim, ffn), 0.5)
+        if sdd:
+            c.param("up_alpha", (experts, 2 * ffn))
+            c.param("down_alpha", (experts, dim))
+        c.ids("targets", (bsz, seq), dim)
+        r64 = ref_matmul(x, router)
+        r32 = torch.matmul(x.float(), router.float().transpose(0, 1))
+        p64, p32 = torch.softmax(r64, -1), torch.softmax(r32, -1)
+        top = torch.sort(p64, dim=-1, descending=True).values
+        margin = (top[..., k - 1] - top[..., k]).min()
+        if margin > 1e-4 and torch.equal(ref_router_topk(p64, k)[0],
+                                         ref_router_topk(p32, k)[0]):
+            break
+    sel = (bsz, seq, k)
+    r_type = tensor_type((bsz, seq, experts), "f32")
+    i_type, g_type = tensor_type(sel, "i32"), tensor_type(sel, "f32")
+    c.matmul("logits", "x", "router")
+    c.op("probs", (bsz, seq, experts), f"sdd.softmax %logits : {r_type}")
+    c.types["indices"], c.types["gates"] = (sel, "i32"), (sel, "f32")
+    c.body.append(f"%indices, %gates = sdd.router_topk %probs {{k = {k} :"
+                  f" i64}} : {r_type} -> ({i_type}, {g_type})")
+    names = ["x", "indices", "gates", "up", "down"]
+    alphas = " alphas(%up_alpha, %down_alpha)" if sdd else ""
+    types = [c.ty(n) for n in names + (["up_alpha", "down_alpha"]
+                                       if sdd else [])]
+    c.op("y", (bsz, seq, dim), "sdd.moe_experts "
+         + ", ".join(f"%{n}" for n in names) + alphas
+         + f" : ({', '.join(types)}) -> {c.ty('x')}")
+    c.op("aux", (), "sdd.moe_aux_loss %logits, %indices"
+         + attrs(lb_coef=f64_attr(lb_coef), z_coef=f64_attr(z_coef))
+         + f" : ({r_type}, {i_type}) -> tensor<f32>")
+    c.op("ce", (), f"sdd.cross_entropy %y, %targets : ({c.ty('y')},"
+         f" {c.ty('targets')}) -> tensor<f32>")
+    c.residual_add("loss", "ce", "aux")
+
+    def loss_fn(t):
+        logits = ref_matmul(t["x"], t["router"])
+        idx, gates = ref_router_topk(torch.softmax(logits, dim=-1), k)
+        y = ref_moe_experts(t["x"], idx, gates, t["up"], t["down"],
+                            t.get("up_alpha"), t.get("down_alpha"))
+        return (ref_cross_entropy(y, t["targets"])
+                + ref_moe_aux_loss(logits, idx, lb_coef, z_coef))
+
+    c.loss_fn = loss_fn
+    return c
+
+
 def all_cases():
     deepnorm = (2.0 * 4) ** 0.25  # DeepNorm a = (2L)^(1/4), L = 4
     return [
@@ -719,6 +841,12 @@ def all_cases():
                           extra=["DeepNorm factor (2L)^(1/4) with L = 4."]),
         sublayer_case("sublayer", 3201, 2, 4, 16, 16, 12),
         attention_chain_case("attention_chain", 3301, 2, 5, 4, 2, 8),
+        moe_layer_case("moe_layer_plain", 3401, 2, 4, 8, 4, 2, 6, False,
+                       0.01, 0.001),
+        moe_layer_case("moe_layer_sdd", 3402, 2, 4, 8, 5, 2, 4, True, 0.1,
+                       0.01),
+        moe_layer_case("moe_layer_sdd_imbalanced", 3403, 2, 3, 8, 4, 2, 4,
+                       True, 0.1, 0.01, imbalanced=True),
     ]
 
 

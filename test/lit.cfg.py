@@ -44,3 +44,19 @@ config.substitutions.append(("%sdd_obj_root", config.sdd_obj_root))
 config.substitutions.append(
     ("%fake_artifact",
      os.path.join(config.sdd_obj_root, "unittests", "Runtime", "fake-model.so")))
+
+# The GPU pipeline finds libdevice, ptxas and fatbinary through CUDA_HOME
+# (DESIGN.md); tests that run them require the `ptxas` feature.
+cuda_home = os.environ.get("CUDA_HOME") or os.environ.get("CUDA_PATH")
+if not cuda_home and os.path.isdir("/usr/local/cuda"):
+    cuda_home = "/usr/local/cuda"
+if cuda_home:
+    config.environment["CUDA_HOME"] = cuda_home
+    if os.access(os.path.join(cuda_home, "bin", "ptxas"), os.X_OK) and \
+            os.access(os.path.join(cuda_home, "bin", "fatbinary"), os.X_OK):
+        config.available_features.add("ptxas")
+# A stand-in for libcuda.so.1 (unittests/Runtime/FakeCudaDriver.cpp).
+config.substitutions.append(
+    ("%fake_cuda_driver",
+     os.path.join(config.sdd_obj_root, "unittests", "Runtime",
+                  "fake-cuda-driver.so")))

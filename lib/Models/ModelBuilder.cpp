@@ -315,58 +315,68 @@ OwningOpRef<ModuleOp> mlir::sdd::buildModelModule(MLIRContext *context,
   return module;
 }
 
-void mlir::sdd::addOptimizerFunctions(ModuleOp module, int64_t numParams) {
+void mlir::sdd::addOptimizerFunctions(ModuleOp module, int64_t numParams,
+                                      bool wideNormAccumulator) {
   MLIRContext *context = module.getContext();
   context->loadDialect<linalg::LinalgDialect, math::MathDialect>();
   Location loc = module.getLoc();
   OpBuilder b(context);
   b.setInsertionPointToEnd(module.getBody());
-  Type f32 = b.getF32Type(), f64 = b.getF64Type();
+  Type f32 = b.getF32Type();
+  Type accumulator = wideNormAccumulator ? Type(b.getF64Type()) : f32;
   auto flat = RankedTensorType::get({numParams}, f32);
   auto scalar = RankedTensorType::get({}, f32);
   AffineMap identity = AffineMap::getMultiDimIdentityMap(1, context);
   AffineMap toScalar = AffineMap::get(1, 0, {}, context);
 
   // @grad_sq_norm: float64 accumulation so that the norm of millions of
-  // gradients keeps float32 accuracy.
+  // gradients keeps float32 accuracy. On a GPU the reduction is a tree of
+  // short float32 sums, accurate enough without float64 (which most GPUs
+  // run at a small fraction of the float32 rate).
   {
     auto func = func::FuncOp::create(b, loc, "grad_sq_norm",
                                      b.getFunctionType({flat}, {scalar}));
     Block *entry = func.addEntryBlock();
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(entry);
-    Value zero = arith::ConstantOp::create(b, loc, b.getF64FloatAttr(0.0));
-    Value acc = linalg::FillOp::create(b, loc, ValueRange{zero},
-                                       ValueRange{tensor::EmptyOp::create(
-                                           b, loc, ArrayRef<int64_t>{}, f64)})
-                    .getResult(0);
+    Value zero =
+        arith::ConstantOp::create(b, loc, b.getFloatAttr(accumulator, 0.0));
+    Value acc =
+        linalg::FillOp::create(b, loc, ValueRange{zero},
+                               ValueRange{tensor::EmptyOp::create(
+                                   b, loc, ArrayRef<int64_t>{}, accumulator)})
+            .getResult(0);
     Value sum =
         linalg::GenericOp::create(
             b, loc, acc.getType(), ValueRange{entry->getArgument(0)},
             ValueRange{acc}, ArrayRef<AffineMap>{identity, toScalar},
             ArrayRef<utils::IteratorType>{utils::IteratorType::reduction},
             [&](OpBuilder &b, Location loc, ValueRange args) {
-              Value wide = arith::ExtFOp::create(b, loc, f64, args[0]);
+              Value wide = args[0];
+              if (wideNormAccumulator)
+                wide = arith::ExtFOp::create(b, loc, accumulator, wide);
               Value square = arith::MulFOp::create(b, loc, wide, wide);
               linalg::YieldOp::create(
                   b, loc,
                   ValueRange{arith::AddFOp::create(b, loc, square, args[1])});
             })
             .getResult(0);
-    Value narrow =
-        linalg::GenericOp::create(
-            b, loc, scalar, ValueRange{sum},
-            ValueRange{
-                tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{}, f32)},
-            ArrayRef<AffineMap>{AffineMap::get(0, 0, {}, context),
-                                AffineMap::get(0, 0, {}, context)},
-            ArrayRef<utils::IteratorType>{},
-            [&](OpBuilder &b, Location loc, ValueRange args) {
-              linalg::YieldOp::create(
-                  b, loc,
-                  ValueRange{arith::TruncFOp::create(b, loc, f32, args[0])});
-            })
-            .getResult(0);
+    Value narrow = sum;
+    if (wideNormAccumulator)
+      narrow =
+          linalg::GenericOp::create(
+              b, loc, scalar, ValueRange{sum},
+              ValueRange{
+                  tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{}, f32)},
+              ArrayRef<AffineMap>{AffineMap::get(0, 0, {}, context),
+                                  AffineMap::get(0, 0, {}, context)},
+              ArrayRef<utils::IteratorType>{},
+              [&](OpBuilder &b, Location loc, ValueRange args) {
+                linalg::YieldOp::create(
+                    b, loc,
+                    ValueRange{arith::TruncFOp::create(b, loc, f32, args[0])});
+              })
+              .getResult(0);
     func::ReturnOp::create(b, loc, narrow);
   }
 

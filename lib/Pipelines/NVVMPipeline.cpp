@@ -19,6 +19,7 @@
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
 #include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
+#include "mlir/Conversion/ConvertToLLVM/ToLLVMPass.h"
 #include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
 #include "mlir/Conversion/GPUCommon/GPUCommonPass.h"
 #include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
@@ -53,14 +54,18 @@ void addHostToLLVM(OpPassManager &pm, bool cABI) {
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  pm.addPass(createConvertMathToLLVMPass());
-  pm.addPass(createArithToLLVMConversionPass());
-  ConvertFuncToLLVMPassOptions funcOptions;
-  funcOptions.useBarePtrCallConv = cABI;
-  pm.addPass(createConvertFuncToLLVMPass(funcOptions));
-  pm.addPass(createConvertControlFlowToLLVMPass());
-  pm.addPass(createConvertIndexToLLVMPass());
+  if (cABI) {
+    pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+    pm.addPass(createConvertMathToLLVMPass());
+    pm.addPass(createArithToLLVMConversionPass());
+    ConvertFuncToLLVMPassOptions funcOptions;
+    funcOptions.useBarePtrCallConv = true;
+    pm.addPass(createConvertFuncToLLVMPass(funcOptions));
+    pm.addPass(createConvertControlFlowToLLVMPass());
+    pm.addPass(createConvertIndexToLLVMPass());
+  } else {
+    pm.addPass(createConvertToLLVMPass());
+  }
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
 }
@@ -95,6 +100,9 @@ void mlir::sdd::buildLowerToNVVMPipeline(OpPassManager &pm,
   SDDLinalgToGPUOptions toGPU;
   toGPU.kernelModule = kKernelModule;
   toGPU.useMma = options.mma && !options.emulate;
+  // Tensor cores cannot run on the host: emulation reproduces their bf16
+  // operands instead.
+  toGPU.roundToBF16 = options.mma && options.emulate;
   pm.addNestedPass<func::FuncOp>(createSDDLinalgToGPU(toGPU));
   if (options.emulate) {
     pm.addNestedPass<func::FuncOp>(createSDDGPULaunchToLoops());
@@ -103,7 +111,7 @@ void mlir::sdd::buildLowerToNVVMPipeline(OpPassManager &pm,
     return;
   }
   SDDGPUDeviceMemoryOptions memory;
-  memory.hostArguments = options.cABI;
+  memory.hostArguments = options.cABI && options.hostArguments;
   pm.addPass(createSDDGPUDeviceMemory(memory));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

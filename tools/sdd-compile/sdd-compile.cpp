@@ -46,6 +46,7 @@ namespace cl = llvm::cl;
 namespace {
 
 enum class Emit { MLIR, LLVM, Object, SharedObject };
+enum class Target { CPU, CUDA, CUDAEmulated };
 
 cl::opt<std::string> configPath(cl::Positional, cl::Required,
                                 cl::desc("<config.toml>"));
@@ -78,6 +79,21 @@ cl::opt<Emit, false, EmitParser> emitKind(
                clEnumValN(Emit::Object, "obj", "the artifact's object file"),
                clEnumValN(Emit::SharedObject, "so",
                           "the shared object and its manifest (default)")));
+cl::opt<Target> target(
+    "target", cl::desc("Where the artifact runs"), cl::init(Target::CPU),
+    cl::values(
+        clEnumValN(Target::CPU, "cpu", "the CPU, with OpenMP (default)"),
+        clEnumValN(Target::CUDA, "cuda",
+                   "an NVIDIA GPU (sm_80 and sm_90a cubins through "
+                   "sdd-lower-to-nvvm; needs CUDA_HOME for ptxas and "
+                   "fatbinary, and libsdd_cuda_runtime.so at run time)"),
+        clEnumValN(Target::CUDAEmulated, "cuda-emulated",
+                   "testing: the GPU kernels (without tensor cores) run on "
+                   "the CPU as loops")));
+cl::opt<bool> useMma("mma",
+                     cl::desc("With --target cuda: matrix products on tensor "
+                              "cores (bf16 operands, f32 accumulation)"),
+                     cl::init(true));
 cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimisation level (0-3)"),
                            cl::init(2), cl::Prefix);
 cl::opt<std::string>
@@ -115,6 +131,8 @@ std::string manifestFor(const sddrt::Config &config,
                         ArrayRef<sdd::ParameterSpec> params) {
   nlohmann::ordered_json manifest;
   manifest["format"] = "sdd-artifact-1";
+  // Emulated GPU kernels run on the CPU like any CPU artifact.
+  manifest["target"] = target == Target::CUDA ? "cuda" : "cpu";
   manifest["config"] =
       nlohmann::ordered_json::parse(sddrt::configToJSON(config));
   manifest["batch_size"] = config.train.batchSize;
@@ -174,6 +192,17 @@ std::string unwritable(StringRef path) {
   if (llvm::sys::fs::access(parent, llvm::sys::fs::AccessMode::Write))
     return (parent + " is not writable").str();
   return "";
+}
+
+/// The folder of libsdd_cuda_runtime.so: ../lib from this executable (the
+/// build tree's bin/ and lib/).
+std::string runtimeLibraryDir() {
+  static int anchor;
+  std::string self = llvm::sys::fs::getMainExecutable("sdd-compile", &anchor);
+  SmallString<256> dir(llvm::sys::path::parent_path(self));
+  llvm::sys::path::append(dir, "..", "lib");
+  llvm::sys::path::remove_dots(dir, /*remove_dot_dot=*/true);
+  return std::string(dir);
 }
 
 /// Writes `contents` to `path` through a temporary file and a rename, so that
@@ -238,7 +267,8 @@ int main(int argc, char **argv) {
                            : Type(Float32Type::get(&context));
     module = sdd::buildModelModule(&context, config, elementType);
     if (elementTypeName == "f32")
-      sdd::addOptimizerFunctions(*module, numParams);
+      sdd::addOptimizerFunctions(*module, numParams,
+                                 /*wideNormAccumulator=*/target == Target::CPU);
     if (failed(verify(*module)))
       return fail("the model builder produced invalid IR");
   }
@@ -254,14 +284,25 @@ int main(int argc, char **argv) {
   }
 
   {
-    Stage stage("differentiating and lowering (sdd-autodiff, "
-                "sdd-lower-to-cpu)");
+    Stage stage(target == Target::CPU
+                    ? "differentiating and lowering (sdd-autodiff, "
+                      "sdd-lower-to-cpu)"
+                    : "differentiating and lowering (sdd-autodiff, "
+                      "sdd-lower-to-nvvm)");
     PassManager pm(&context);
     pm.addPass(sdd::createSDDAutoDiff());
-    sdd::LowerToCPUOptions options;
-    options.cABI = true;
-    options.parallel = true;
-    sdd::buildLowerToCPUPipeline(pm, options);
+    if (target == Target::CPU) {
+      sdd::LowerToCPUOptions options;
+      options.cABI = true;
+      options.parallel = true;
+      sdd::buildLowerToCPUPipeline(pm, options);
+    } else {
+      sdd::LowerToNVVMOptions options;
+      options.cABI = true;
+      options.emulate = target == Target::CUDAEmulated;
+      options.mma = useMma;
+      sdd::buildLowerToNVVMPipeline(pm, options);
+    }
     if (failed(pm.run(*module)) ||
         failed(sdd::addEntryPoints(*module, sdd::artifactEntryPoints())))
       return fail("lowering failed");
@@ -333,12 +374,24 @@ int main(int argc, char **argv) {
     if (linker.empty())
       return fail("no linker found (clang-22, clang or cc)");
     std::string temporary = outputPath + ".tmp";
-    // The parallel loops call the OpenMP runtime of the LLVM we build with.
-    std::string ompDir = SDD_OPENMP_LIBRARY_DIR;
-    std::string ompSearch = "-L" + ompDir, ompRPath = "-Wl,-rpath," + ompDir;
-    SmallVector<StringRef> args = {linker,    "-shared",  "-o",
-                                   temporary, objectPath, ompSearch,
-                                   ompRPath,  "-lomp",    "-lm"};
+    SmallVector<std::string> libraries;
+    if (target == Target::CPU) {
+      // The parallel loops call the OpenMP runtime of the LLVM we build with.
+      std::string ompDir = SDD_OPENMP_LIBRARY_DIR;
+      libraries = {"-L" + ompDir, "-Wl,-rpath," + ompDir, "-lomp"};
+    } else if (target == Target::CUDA) {
+      // The host code calls the mgpu* functions of libsdd_cuda_runtime.so,
+      // found beside the artifact, in ../lib (the build tree's layout, which
+      // scripts/device-check.sh keeps) or where it was built.
+      std::string libDir = runtimeLibraryDir();
+      libraries = {"-L" + libDir, "-Wl,-rpath,$ORIGIN",
+                   "-Wl,-rpath,$ORIGIN/../lib", "-Wl,-rpath," + libDir,
+                   "-lsdd_cuda_runtime"};
+    }
+    SmallVector<StringRef> args = {linker, "-shared", "-o", temporary,
+                                   objectPath};
+    args.append(libraries.begin(), libraries.end());
+    args.push_back("-lm");
     std::string linkError;
     if (llvm::sys::ExecuteAndWait(linker, args, std::nullopt, {}, 0, 0,
                                   &linkError) != 0)

@@ -31,7 +31,9 @@ const char *const kUsage =
     "                       gradients, update) to FILE and exit\n"
     "  --threads N          CPU threads (default: every core)\n"
     "  --artifact PATH.so   use a compiled artifact (PATH.json beside it)\n"
-    "                       instead of running sdd-compile\n";
+    "                       instead of running sdd-compile\n"
+    "  --target cpu|cuda    where the model runs (default cpu); cuda needs\n"
+    "                       an NVIDIA GPU\n";
 
 int usageError(const std::string &message) {
   std::fprintf(stderr, "sdd-train: error: %s (see sdd-train --help)\n",
@@ -76,7 +78,7 @@ int main(int argc, char **argv) {
     }
     static const char *const kOptions[] = {
         "--data",   "--out",        "--steps",   "--set",
-        "--resume", "--dump-step0", "--threads", "--artifact"};
+        "--resume", "--dump-step0", "--threads", "--artifact", "--target"};
     bool known = false;
     for (const char *option : kOptions)
       known |= name == option;
@@ -99,6 +101,11 @@ int main(int argc, char **argv) {
       options.dumpStep0Path = value;
     else if (name == "--artifact")
       options.artifactPath = value;
+    else if (name == "--target") {
+      if (value != "cpu" && value != "cuda")
+        return usageError("--target " + value + ": expected cpu or cuda");
+      options.target = value;
+    }
     else if (name == "--steps") {
       long long parsed = 0;
       if (!parsePositive(value, parsed))

@@ -6,6 +6,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Pass/Pass.h"
 
@@ -22,6 +23,9 @@ void populateSDDToLinalgPatterns(RewritePatternSet &patterns);
 
 /// Adds the patterns of the backward ops only.
 void populateSDDGradToLinalgPatterns(RewritePatternSet &patterns);
+
+/// Adds the patterns of the mixture-of-experts ops, forward and backward.
+void populateSDDMoEToLinalgPatterns(RewritePatternSet &patterns);
 
 #define GEN_PASS_REGISTRATION
 #include "sdd/Conversion/Passes.h.inc"

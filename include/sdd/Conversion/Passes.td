@@ -6,7 +6,7 @@
 include "mlir/Pass/PassBase.td"
 
 def ConvertSDDToLinalg : Pass<"sdd-to-linalg"> {
-  let summary = "Lower every sdd op to linalg, tensor, arith and math on "
+  let summary = "Lower every sdd op to linalg, tensor, scf, arith and math on "
                 "tensors";
   let description = [{
     Rewrites each sdd op as `linalg` structured ops (mostly `linalg.generic`
@@ -14,12 +14,16 @@ def ConvertSDDToLinalg : Pass<"sdd-to-linalg"> {
     arithmetic in `arith` and `math`. The result is still on tensors, ready
     for bufferisation; shapes must be static. `sdd.linear` lowers to a
     product, one reduction that produces `1/rms` per row and group, and a
-    single epilogue that multiplies by `alpha / rms`.
+    single epilogue that multiplies by `alpha / rms`. The mixture-of-experts
+    ops also use `scf.for` over tensors: the counting sort that groups the
+    token-expert assignments by expert, and the data-dependent sums (over
+    an expert's segment of the sorted assignments) inside linalg payloads.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect"
   ];
 }

@@ -48,15 +48,18 @@ def SDDLinalgToGPU : Pass<"sdd-linalg-to-gpu", "::mlir::func::FuncOp"> {
     Option<"useMma", "mma", "bool", /*default=*/"false",
            "Use tensor cores (bf16 operands, f32 accumulation) for f32 "
            "matrix products">,
+    Option<"roundToBF16", "bf16-rounding", "bool", /*default=*/"false",
+           "Without tensor cores, round the operands of matrix products to "
+           "bf16: the numerics of the tensor-core kernels, for emulation">,
   ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",
     "::mlir::arith::ArithDialect",
     "::mlir::gpu::GPUDialect",
+    "::mlir::LLVM::LLVMDialect",
     "::mlir::memref::MemRefDialect",
-    "::mlir::nvgpu::NVGPUDialect",
-    "::mlir::scf::SCFDialect",
-    "::mlir::vector::VectorDialect"
+    "::mlir::NVVM::NVVMDialect",
+    "::mlir::scf::SCFDialect"
   ];
 }
 

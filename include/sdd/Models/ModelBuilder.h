@@ -52,10 +52,12 @@ OwningOpRef<ModuleOp> buildModelModule(MLIRContext *context,
                                        const sddrt::Config &config,
                                        Type elementType);
 
-/// Adds @grad_sq_norm(grads) -> sum of squares (accumulated in f64) and
+/// Adds @grad_sq_norm(grads) -> sum of squares (accumulated in f64, or in
+/// f32 without `wideNormAccumulator`: GPUs, whose reductions are trees) and
 /// @adamw_update(params, grads, m, v, decay_mask, hyper) -> (params, m, v)
 /// over flat f32 buffers of `numParams` elements (docs/ARTIFACT.md).
-void addOptimizerFunctions(ModuleOp module, int64_t numParams);
+void addOptimizerFunctions(ModuleOp module, int64_t numParams,
+                           bool wideNormAccumulator = true);
 
 } // namespace sdd
 } // namespace mlir

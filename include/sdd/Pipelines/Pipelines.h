@@ -52,6 +52,12 @@ struct LowerToNVVMOptions : public PassPipelineOptions<LowerToNVVMOptions> {
                      "memref is a bare pointer to host memory, and the "
                      "function copies its buffers to and from the device"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> hostArguments{
+      *this, "host-arguments",
+      llvm::cl::desc("With c-abi: the arguments are host memory, copied to "
+                     "the device and back on every call; false: they are "
+                     "device pointers"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> mma{
       *this, "mma",
       llvm::cl::desc("Matrix products on tensor cores: bf16 operands, f32 "

@@ -338,7 +338,8 @@ struct ConvertSDDToLinalgPass
     ConversionTarget target(getContext());
     target.addIllegalDialect<SDDDialect>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
-                           math::MathDialect, tensor::TensorDialect>();
+                           math::MathDialect, scf::SCFDialect,
+                           tensor::TensorDialect>();
     RewritePatternSet patterns(&getContext());
     populateSDDToLinalgPatterns(patterns);
     llvm::SmallPtrSet<Operation *, 16> existing;
@@ -370,4 +371,5 @@ void mlir::sdd::populateSDDToLinalgPatterns(RewritePatternSet &patterns) {
                RMSNormalizeLowering, ResidualAddLowering, RoPELowering,
                ScaleLowering, SwiGLULowering>(patterns.getContext());
   populateSDDGradToLinalgPatterns(patterns);
+  populateSDDMoEToLinalgPatterns(patterns);
 }

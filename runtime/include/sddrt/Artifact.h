@@ -39,6 +39,9 @@ struct ParamInfo {
 
 struct Manifest {
   std::string format;
+  /// "cpu" or "cuda" (an artifact that needs an NVIDIA GPU); manifests
+  /// without the key are "cpu".
+  std::string target = "cpu";
   Config config;
   int64_t batchSize = 0, seqLen = 0, vocabSize = 0;
   int64_t numParams = 0;
@@ -66,7 +69,8 @@ public:
   enum Entry { GradStep, EvalLoss, Logits, GradSqNorm, AdamWUpdate };
 
   /// Reads the manifest beside `soPath`, then dlopens `soPath` and resolves
-  /// the five entries. Messages name the file.
+  /// the five entries. Messages name the file. A CUDA artifact is loaded
+  /// only when a GPU is usable, since loading it loads its kernels.
   static std::unique_ptr<Artifact> open(const std::string &soPath,
                                         std::string &error);
   ~Artifact();

@@ -18,11 +18,13 @@ namespace sddrt {
 std::string compilerPath();
 
 /// Runs the compiler with its standard output sent to standard error (the
-/// tools' standard output is theirs). Fails with a message when the compiler
-/// is missing, cannot start or does not exit 0.
+/// tools' standard output is theirs), for `target` ("cpu" or "cuda"). Fails
+/// with a message when the compiler is missing, cannot start or does not
+/// exit 0.
 bool compileModel(const std::string &configPath,
                   const std::vector<std::string> &overrides,
-                  const std::string &soPath, std::string &error);
+                  const std::string &soPath, std::string &error,
+                  const std::string &target = "cpu");
 
 /// A new folder `<parent>/<prefix>XXXXXX`; empty on failure.
 std::string makeTempDir(const std::string &parent, const std::string &prefix,

@@ -28,6 +28,8 @@ struct TrainOptions {
   std::string artifactPath;
   /// 0: every core.
   int threads = 0;
+  /// "cpu" or "cuda": where the compiled artifact runs.
+  std::string target = "cpu";
 };
 
 /// Runs sdd-train; returns the exit code. Every failure prints one message

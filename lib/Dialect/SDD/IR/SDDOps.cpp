@@ -7,6 +7,8 @@
 
 #include "sdd/Dialect/SDD/IR/SDDOps.h"
 
+#include "VerifierUtils.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/STLExtras.h"
@@ -18,7 +20,7 @@ using namespace mlir::sdd;
 #define GET_OP_CLASSES
 #include "sdd/Dialect/SDD/IR/SDDOps.cpp.inc"
 
-namespace {
+namespace mlir::sdd::detail {
 
 std::string formatShape(ArrayRef<int64_t> shape) {
   std::string text;
@@ -58,6 +60,21 @@ LogicalResult verifyEps(Operation *op, APFloat eps) {
   return success();
 }
 
+LogicalResult verifyResultShape(Operation *op, ArrayRef<int64_t> expected) {
+  ArrayRef<int64_t> actual = shapeOf(op->getResult(0));
+  if (actual != expected)
+    return op->emitOpError()
+           << "result shape " << formatShape(actual)
+           << " does not match the expected " << formatShape(expected);
+  return success();
+}
+
+} // namespace mlir::sdd::detail
+
+using namespace mlir::sdd::detail;
+
+namespace {
+
 LogicalResult verifyGroups(Operation *op, int64_t features, int64_t groups) {
   if (groups < 1)
     return op->emitOpError() << "groups must be at least 1, got " << groups;
@@ -78,15 +95,6 @@ LogicalResult verifyRowAlpha(Operation *op, ArrayRef<int64_t> alphaShape,
     return op->emitOpError()
            << "alpha has " << size << " elements but the output has "
            << features << " features in " << groups << " groups";
-  return success();
-}
-
-LogicalResult verifyResultShape(Operation *op, ArrayRef<int64_t> expected) {
-  ArrayRef<int64_t> actual = shapeOf(op->getResult(0));
-  if (actual != expected)
-    return op->emitOpError()
-           << "result shape " << formatShape(actual)
-           << " does not match the expected " << formatShape(expected);
   return success();
 }
 
@@ -272,7 +280,7 @@ LogicalResult CrossEntropyOp::verify() {
 // Backward ops
 //===----------------------------------------------------------------------===//
 
-namespace {
+namespace mlir::sdd::detail {
 
 /// A gradient has the type of the forward value it belongs to.
 LogicalResult verifyGradientOf(Operation *op, Value gradient, Value forward,
@@ -297,7 +305,7 @@ LogicalResult verifyResultGradShape(Operation *op, Value resultGrad,
   return verifyFloatElementTypes(op);
 }
 
-} // namespace
+} // namespace mlir::sdd::detail
 
 LogicalResult LinearGradOp::verify() {
   ArrayRef<int64_t> x = shapeOf(getX()), v = shapeOf(getV());

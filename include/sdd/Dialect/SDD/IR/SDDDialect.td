@@ -20,7 +20,9 @@ def SDD_Dialect : Dialect {
     computations of the language models in `MODEL_SPEC.md`: the SDD linear
     layer `y = alpha * z / rms(z)` with `z = x V^T`, its decomposed form, and
     the other layers a Transformer needs (RMSNorm, RoPE, causal GQA attention,
-    SwiGLU, embedding lookup, cross entropy, scaled residual addition).
+    SwiGLU, embedding lookup, cross entropy, scaled residual addition), and
+    the mixture-of-experts layer (router softmax, top-k selection, dropless
+    experts, auxiliary losses).
 
     Activations carry the features on the last axis; leading axes are batch
     axes. Weights are `[out, in]` and products are `x @ W^T`. Every op works on

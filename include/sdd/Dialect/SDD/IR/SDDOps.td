@@ -301,5 +301,6 @@ def SDD_ResidualAddOp : SDD_Op<"residual_add", [Pure, SDD_Differentiable,
 }
 
 include "sdd/Dialect/SDD/IR/SDDGradOps.td"
+include "sdd/Dialect/SDD/IR/SDDMoEOps.td"
 
 #endif // SDD_DIALECT_SDD_IR_SDDOPS_TD

@@ -1,0 +1,115 @@
+//===- KernelEmitter.h - one tiled gpu.launch per linalg op -----*- C++ -*-===//
+//
+// The kernel generator behind sdd-linalg-to-gpu: the analysis of a linalg
+// op's loops and payload, and one emitter per tiling strategy (see the pass
+// description in include/sdd/GPU/Passes.td).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SDD_LIB_GPU_KERNELEMITTER_H
+#define SDD_LIB_GPU_KERNELEMITTER_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/IRMapping.h"
+
+#include <optional>
+
+namespace mlir {
+namespace sdd {
+namespace gpu_kernels {
+
+/// The loop structure of one linalg op on buffers (static ranges).
+struct OpInfo {
+  linalg::LinalgOp op;
+  SmallVector<int64_t> ranges;
+  SmallVector<unsigned> parallel, reduction;
+
+  int64_t parallelPoints() const;
+  int64_t reductionPoints() const;
+};
+
+/// A reduction whose every output combines into its initial value with one
+/// associative op, e.g. `out' = addf(f(ins), out)`.
+struct Combiners {
+  /// One per output: the binary op that combines into the output.
+  SmallVector<Operation *> ops;
+  SmallVector<TypedAttr> neutral;
+};
+
+/// A contraction payload `out' = out + lhs * rhs` where `lhs` is computed
+/// from operands that do not read the `n` dimension and `rhs` from operands
+/// that do not read `m`: the shape a matrix product keeps after prologue
+/// fusion (e.g. `x * rsqrt(mean(x^2)) * w` times a weight).
+struct ContractionPayload {
+  Operation *product, *accumulate;
+  Value lhs, rhs;
+};
+
+class KernelEmitter {
+public:
+  /// `useMma`: f32 contractions on tensor cores with bf16 operands.
+  /// `roundToBF16`: instead, keep the register-tiled kernel but round the
+  /// operands of contractions to bf16, which reproduces the numerics of the
+  /// tensor-core kernel where tensor cores cannot run (sdd-gpu-launch-to-
+  /// loops).
+  KernelEmitter(func::FuncOp func, StringRef moduleName, bool useMma,
+                bool roundToBF16)
+      : func(func), moduleName(moduleName), useMma(useMma),
+        roundToBF16(roundToBF16) {}
+
+  LogicalResult emit(linalg::LinalgOp op);
+
+private:
+  struct Launch {
+    gpu::LaunchOp op;
+    Value blockId, threadId;
+  };
+
+  /// Creates the gpu.launch before `op` and positions `b` in its body.
+  Launch createLaunch(OpBuilder &b, Operation *op, int64_t grid, int64_t block,
+                      StringRef kind, TypeRange workgroup = {});
+
+  /// Clones the host scalars that the payload reads from buffers (host
+  /// loads and what is computed from them) into the kernel.
+  void sinkHostScalars(OpBuilder &b, linalg::LinalgOp op, IRMapping &mapping);
+
+  /// The payload at the iteration point `loopIdx`, with the given output
+  /// values (null where the payload does not read the output). With
+  /// `rounded`, the operands of its product are rounded to bf16.
+  SmallVector<Value> emitPayload(OpBuilder &b, Location loc,
+                                 linalg::LinalgOp op, ArrayRef<Value> loopIdx,
+                                 ArrayRef<Value> outs, const IRMapping &base,
+                                 const ContractionPayload *rounded = nullptr);
+
+  /// The value of `root`, a value of the payload, at `loopIdx`: clones the
+  /// payload ops it depends on, loading only the inputs they read.
+  Value evaluate(OpBuilder &b, Location loc, linalg::LinalgOp op, Value root,
+                 ArrayRef<Value> loopIdx, const IRMapping &base);
+
+  LogicalResult emitTiled(const OpInfo &info, ArrayRef<int64_t> threads,
+                          ArrayRef<int64_t> points, StringRef kind,
+                          const ContractionPayload *rounded = nullptr);
+  LogicalResult emitReduction(const OpInfo &info, const Combiners &combiners,
+                              bool blockPerOutput);
+  /// Tensor cores (MmaKernel.cpp).
+  LogicalResult emitMma(const OpInfo &info, unsigned m, unsigned n,
+                        const ContractionPayload &payload);
+
+  func::FuncOp func;
+  std::string moduleName;
+  bool useMma, roundToBF16;
+  unsigned counter = 0;
+};
+
+/// Whether the payload of `op` is a contraction over the parallel
+/// dimensions `m` and `n` (see ContractionPayload), with f32 operands.
+std::optional<ContractionPayload>
+matchContractionPayload(const OpInfo &info, unsigned m, unsigned n);
+
+} // namespace gpu_kernels
+} // namespace sdd
+} // namespace mlir
+
+#endif // SDD_LIB_GPU_KERNELEMITTER_H

@@ -1,0 +1,494 @@
+//===- LaunchToLoops.cpp - run gpu.launch bodies as host loops ------------===//
+//
+// A test aid: the kernels of sdd-linalg-to-gpu run on the CPU, so that the
+// GPU lowering is checked against the CPU lowering without a GPU. Threads of
+// a block run one after the other between synchronisation points, which is
+// what a barrier, a warp shuffle and a warp's mma.sync guarantee on the GPU:
+// the body is cut into phases at those points, each phase a loop over the
+// threads, and values that live across phases are kept per thread in stack
+// buffers. A loop whose body synchronises runs once for the whole block
+// (its bounds do not depend on the thread) and is cut into phases in turn.
+//
+//===----------------------------------------------------------------------===//
+
+#include "sdd/GPU/Passes.h"
+
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace mlir::sdd {
+#define GEN_PASS_DEF_SDDGPULAUNCHTOLOOPS
+#include "sdd/GPU/Passes.h.inc"
+} // namespace mlir::sdd
+
+using namespace mlir;
+
+namespace {
+
+constexpr int64_t kWarpSize = 32;
+
+bool isSync(Operation *op) {
+  return isa<gpu::ShuffleOp, gpu::BarrierOp, NVVM::MmaOp>(op);
+}
+
+bool containsSync(Operation *op) {
+  return op->walk([](Operation *nested) {
+             return isSync(nested) ? WalkResult::interrupt()
+                                   : WalkResult::advance();
+           })
+      .wasInterrupted();
+}
+
+/// One phase of a block: ordinary ops run by every thread in turn, or a
+/// synchronising op (with the extractions of an mma's results), or a loop
+/// that synchronises.
+struct Phase {
+  enum Kind { Threads, Shuffle, Barrier, Mma, Loop } kind;
+  SmallVector<Operation *> ops;
+};
+
+class Emulator {
+public:
+  Emulator(gpu::LaunchOp launch, int64_t threads)
+      : launch(launch), numThreads(threads) {}
+
+  LogicalResult run(int64_t gridX);
+
+private:
+  /// Emits the phases of `block` at `b`; `mapping` holds what is uniform
+  /// across the block's threads (ids, loop counters of uniform loops).
+  LogicalResult emitBlock(OpBuilder &b, Block &block, IRMapping &mapping);
+  SmallVector<Phase> partition(Block &block);
+  /// A per-thread buffer for `value`, made once before the loop over blocks.
+  Value storageFor(Value value);
+  Value threadLoop(OpBuilder &b, function_ref<void(OpBuilder &, Value)> body);
+  LogicalResult emitMma(OpBuilder &b, Phase &phase);
+
+  gpu::LaunchOp launch;
+  int64_t numThreads;
+  Location loc = launch.getLoc();
+  /// Where per-thread buffers go: before the loop over blocks.
+  OpBuilder::InsertPoint allocaPoint;
+  DenseMap<Value, Value> storage;
+  /// The phase of every op (top-level in its block) and the block it is in.
+  DenseMap<Operation *, unsigned> phaseOf;
+  unsigned nextPhase = 0;
+};
+
+Value Emulator::storageFor(Value value) {
+  auto it = storage.find(value);
+  if (it != storage.end())
+    return it->second;
+  OpBuilder b(launch.getContext());
+  b.restoreInsertionPoint(allocaPoint);
+  Value buffer = memref::AllocaOp::create(
+      b, loc, MemRefType::get({numThreads}, value.getType()));
+  storage[value] = buffer;
+  return buffer;
+}
+
+Value Emulator::threadLoop(OpBuilder &b,
+                           function_ref<void(OpBuilder &, Value)> body) {
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value count = arith::ConstantIndexOp::create(b, loc, numThreads);
+  auto loop = scf::ForOp::create(b, loc, zero, count, one);
+  OpBuilder inner = OpBuilder::atBlockTerminator(loop.getBody());
+  body(inner, loop.getInductionVar());
+  return loop.getInductionVar();
+}
+
+SmallVector<Phase> Emulator::partition(Block &block) {
+  SmallVector<Phase> phases;
+  auto startPhase = [&](Phase::Kind kind) {
+    phases.push_back({kind, {}});
+    ++nextPhase;
+  };
+  startPhase(Phase::Threads);
+  for (Operation &op : block.without_terminator()) {
+    Phase::Kind kind = Phase::Threads;
+    if (isa<gpu::BarrierOp>(op))
+      kind = Phase::Barrier;
+    else if (isa<gpu::ShuffleOp>(op))
+      kind = Phase::Shuffle;
+    else if (isa<NVVM::MmaOp>(op))
+      kind = Phase::Mma;
+    else if (isa<LLVM::ExtractValueOp>(op) &&
+             op.getOperand(0).getDefiningOp<NVVM::MmaOp>()) {
+      // Extractions of an mma's results belong to its phase.
+      Operation *mma = op.getOperand(0).getDefiningOp();
+      phaseOf[&op] = phaseOf[mma];
+      for (Phase &phase : phases)
+        if (!phase.ops.empty() && phase.ops.front() == mma)
+          phase.ops.push_back(&op);
+      continue;
+    } else if (containsSync(&op))
+      kind = Phase::Loop;
+    if (kind != Phase::Threads || phases.back().kind != Phase::Threads)
+      startPhase(kind);
+    phases.back().ops.push_back(&op);
+    phaseOf[&op] = nextPhase;
+    if (kind != Phase::Threads)
+      startPhase(Phase::Threads);
+  }
+  return phases;
+}
+
+LogicalResult Emulator::emitBlock(OpBuilder &b, Block &block,
+                                  IRMapping &mapping) {
+  SmallVector<Phase> phases = partition(block);
+  // A value crosses phases when a use lies (at any depth) under an op of
+  // another phase, or under a loop phase, which has phases of its own.
+  auto crosses = [&](Value value, unsigned phase) {
+    for (Operation *user : value.getUsers()) {
+      Operation *top = block.findAncestorOpInBlock(*user);
+      if (!top)
+        return true;
+      if (top->hasTrait<OpTrait::IsTerminator>() || phaseOf[top] != phase ||
+          containsSync(top))
+        return true;
+    }
+    return false;
+  };
+  gpu::KernelDim3 tids = launch.getThreadIds();
+  // Values of this block read per thread: from the mapping when uniform or
+  // a constant, else from their per-thread buffer.
+  auto bindOperands = [&](OpBuilder &tb, Operation *op, IRMapping &local,
+                          Value threadId) {
+    op->walk([&](Operation *inner) {
+      for (Value operand : inner->getOperands()) {
+        if (local.contains(operand))
+          continue;
+        if (Operation *def = operand.getDefiningOp()) {
+          if (def->getParentRegion()->isAncestor(op->getParentRegion()) &&
+              def->hasTrait<OpTrait::ConstantLike>() &&
+              launch->isProperAncestor(def)) {
+            tb.clone(*def, local);
+            continue;
+          }
+        }
+        auto it = storage.find(operand);
+        if (it != storage.end())
+          local.map(operand,
+                    memref::LoadOp::create(tb, loc, it->second, threadId));
+      }
+    });
+  };
+
+  for (Phase &phase : phases) {
+    switch (phase.kind) {
+    case Phase::Barrier:
+      break;
+    case Phase::Threads: {
+      if (phase.ops.empty())
+        break;
+      // Buffers first, for values later phases read.
+      for (Operation *op : phase.ops)
+        for (Value result : op->getResults())
+          if (crosses(result, phaseOf[op]))
+            storageFor(result);
+      threadLoop(b, [&](OpBuilder &tb, Value threadId) {
+        IRMapping local = mapping;
+        local.map(tids.x, threadId);
+        for (Operation *op : phase.ops) {
+          bindOperands(tb, op, local, threadId);
+          tb.clone(*op, local);
+          for (Value result : op->getResults())
+            if (storage.count(result))
+              memref::StoreOp::create(tb, loc, local.lookup(result),
+                                      storage[result], threadId);
+        }
+      });
+      break;
+    }
+    case Phase::Shuffle: {
+      auto shuffle = cast<gpu::ShuffleOp>(phase.ops.front());
+      if (shuffle.getMode() != gpu::ShuffleMode::XOR)
+        return shuffle.emitOpError("only xor shuffles can be emulated");
+      Value source = storageFor(shuffle.getValue());
+      Value result = storageFor(shuffle.getShuffleResult());
+      Value valid = storageFor(shuffle.getValid());
+      threadLoop(b, [&](OpBuilder &tb, Value threadId) {
+        IRMapping local = mapping;
+        local.map(tids.x, threadId);
+        bindOperands(tb, shuffle, local, threadId);
+        Value offset = arith::IndexCastOp::create(
+            tb, loc, tb.getIndexType(), local.lookup(shuffle.getOffset()));
+        Value partner = arith::XOrIOp::create(tb, loc, threadId, offset);
+        memref::StoreOp::create(
+            tb, loc, memref::LoadOp::create(tb, loc, source, partner), result,
+            threadId);
+        memref::StoreOp::create(
+            tb, loc, arith::ConstantIntOp::create(tb, loc, tb.getI1Type(), 1),
+            valid, threadId);
+      });
+      break;
+    }
+    case Phase::Mma:
+      if (failed(emitMma(b, phase)))
+        return failure();
+      break;
+    case Phase::Loop: {
+      auto loop = dyn_cast<scf::ForOp>(phase.ops.front());
+      if (!loop)
+        return phase.ops.front()->emitOpError(
+            "synchronises inside control flow that is not an scf.for, which "
+            "cannot be emulated");
+      for (Value bound : {loop.getLowerBound(), loop.getUpperBound(),
+                          loop.getStep()}) {
+        Operation *def = bound.getDefiningOp();
+        if (!mapping.contains(bound) && def &&
+            !def->hasTrait<OpTrait::ConstantLike>() &&
+            launch->isProperAncestor(def))
+          return loop.emitOpError("synchronises in a loop whose bounds may "
+                                  "differ between threads");
+      }
+      // The loop-carried values live per thread; the loop runs once.
+      SmallVector<Value> carried;
+      for (BlockArgument arg : loop.getRegionIterArgs())
+        carried.push_back(storageFor(arg));
+      for (auto [result, arg] :
+           llvm::zip(loop.getResults(), loop.getRegionIterArgs()))
+        storage[result] = storage[arg];
+      // Initial values into the carried buffers: constants, uniform values
+      // or per-thread values of earlier phases.
+      threadLoop(b, [&](OpBuilder &tb, Value threadId) {
+        IRMapping local = mapping;
+        local.map(tids.x, threadId);
+        for (auto [init, buffer] : llvm::zip(loop.getInitArgs(), carried)) {
+          Value value;
+          if (local.contains(init)) {
+            value = local.lookup(init);
+          } else if (Operation *def = init.getDefiningOp();
+                     def && def->hasTrait<OpTrait::ConstantLike>()) {
+            value = tb.clone(*def, local)->getResult(0);
+          } else if (storage.count(init)) {
+            value = memref::LoadOp::create(tb, loc, storage[init], threadId);
+          } else {
+            value = init;
+          }
+          memref::StoreOp::create(tb, loc, value, buffer, threadId);
+        }
+      });
+      auto clone = [&](Value v) -> Value {
+        if (mapping.contains(v))
+          return mapping.lookup(v);
+        Operation *def = v.getDefiningOp();
+        if (def && def->hasTrait<OpTrait::ConstantLike>()) {
+          IRMapping local;
+          return b.clone(*def, local)->getResult(0);
+        }
+        return v;
+      };
+      auto uniform = scf::ForOp::create(b, loc, clone(loop.getLowerBound()),
+                                        clone(loop.getUpperBound()),
+                                        clone(loop.getStep()));
+      OpBuilder lb = OpBuilder::atBlockTerminator(uniform.getBody());
+      IRMapping inner = mapping;
+      inner.map(loop.getInductionVar(), uniform.getInductionVar());
+      if (failed(emitBlock(lb, *loop.getBody(), inner)))
+        return failure();
+      // The yielded values become the carried values of the next trip.
+      auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
+      threadLoop(lb, [&](OpBuilder &tb, Value threadId) {
+        IRMapping local = inner;
+        local.map(tids.x, threadId);
+        SmallVector<Value> values;
+        for (Value v : yield.getOperands())
+          values.push_back(local.contains(v)
+                               ? local.lookup(v)
+                               : memref::LoadOp::create(tb, loc, storage[v],
+                                                        threadId)
+                                     .getResult());
+        for (auto [value, buffer] : llvm::zip(values, carried))
+          memref::StoreOp::create(tb, loc, value, buffer, threadId);
+      });
+      break;
+    }
+    }
+  }
+  return success();
+}
+
+/// mma.sync m16n8k16 (row-major bf16 A, column-major bf16 B, f32 C/D) for
+/// each warp: gathers the lanes' fragments, multiplies, scatters the result.
+/// Lane l holds A rows l/4 (+8), columns 2(l%4) (+1, +8); B column l/4, rows
+/// 2(l%4) (+1, +8); C/D row l/4 (+8), columns 2(l%4) (+1).
+LogicalResult Emulator::emitMma(OpBuilder &b, Phase &phase) {
+  auto mma = cast<NVVM::MmaOp>(phase.ops.front());
+  auto shape = mma.getShapeAttr();
+  if (shape.getM() != 16 || shape.getN() != 8 || shape.getK() != 16 ||
+      mma.getMultiplicandAPtxType() != NVVM::MMATypes::bf16 ||
+      mma.getOperandA().size() != 4 || mma.getOperandB().size() != 2 ||
+      mma.getOperandC().size() != 4)
+    return mma.emitOpError("only m16n8k16 bf16 mma can be emulated");
+  if (numThreads % kWarpSize != 0)
+    return mma.emitOpError("needs whole warps");
+  SmallVector<Value> a, bb, c, d(4);
+  for (Value v : mma.getOperandA())
+    a.push_back(storageFor(v));
+  for (Value v : mma.getOperandB())
+    bb.push_back(storageFor(v));
+  for (Value v : mma.getOperandC())
+    c.push_back(storageFor(v));
+  for (Operation *op : ArrayRef<Operation *>(phase.ops).drop_front()) {
+    auto extract = cast<LLVM::ExtractValueOp>(op);
+    d[extract.getPosition()[0]] = storageFor(extract.getResult());
+  }
+  for (Value &buffer : d)
+    if (!buffer) {
+      OpBuilder ab(launch.getContext());
+      ab.restoreInsertionPoint(allocaPoint);
+      buffer = memref::AllocaOp::create(
+          ab, loc, MemRefType::get({numThreads}, ab.getF32Type()));
+    }
+
+  auto idx = [&](OpBuilder &ob, int64_t v) {
+    return arith::ConstantIndexOp::create(ob, loc, v).getResult();
+  };
+  // The element of a packed bf16 pair: low half first.
+  auto unpack = [&](OpBuilder &ob, Value word, Value high) {
+    Value shift = arith::SelectOp::create(
+        ob, loc, high, arith::ConstantIntOp::create(ob, loc, ob.getI32Type(), 16),
+        arith::ConstantIntOp::create(ob, loc, ob.getI32Type(), 0));
+    Value bits = arith::TruncIOp::create(
+        ob, loc, ob.getI16Type(), arith::ShRUIOp::create(ob, loc, word, shift));
+    Value half = arith::BitcastOp::create(ob, loc, ob.getBF16Type(), bits);
+    return arith::ExtFOp::create(ob, loc, ob.getF32Type(), half).getResult();
+  };
+  // Loads buffers[index] where `which` picks the buffer.
+  auto select = [&](OpBuilder &ob, ArrayRef<Value> buffers, Value which,
+                    Value thread) {
+    Value result = memref::LoadOp::create(ob, loc, buffers[0], thread);
+    for (int64_t i = 1, e = buffers.size(); i < e; ++i) {
+      Value is = arith::CmpIOp::create(ob, loc, arith::CmpIPredicate::eq,
+                                       which, idx(ob, i));
+      result = arith::SelectOp::create(
+          ob, loc, is, memref::LoadOp::create(ob, loc, buffers[i], thread),
+          result);
+    }
+    return result;
+  };
+  auto loop = [&](OpBuilder &ob, int64_t n,
+                  function_ref<void(OpBuilder &, Value)> body) {
+    auto l = scf::ForOp::create(ob, loc, idx(ob, 0), idx(ob, n), idx(ob, 1));
+    OpBuilder inner = OpBuilder::atBlockTerminator(l.getBody());
+    body(inner, l.getInductionVar());
+  };
+  loop(b, numThreads / kWarpSize, [&](OpBuilder &wb, Value warp) {
+    Value warpBase = arith::MulIOp::create(wb, loc, warp, idx(wb, kWarpSize));
+    loop(wb, 16, [&](OpBuilder &ib, Value i) {
+      loop(ib, 8, [&](OpBuilder &jb, Value j) {
+        auto div = [&](OpBuilder &ob, Value v, int64_t by) {
+          return arith::DivUIOp::create(ob, loc, v, idx(ob, by)).getResult();
+        };
+        auto rem = [&](OpBuilder &ob, Value v, int64_t by) {
+          return arith::RemUIOp::create(ob, loc, v, idx(ob, by)).getResult();
+        };
+        auto add = [&](OpBuilder &ob, Value x, Value y) {
+          return arith::AddIOp::create(ob, loc, x, y).getResult();
+        };
+        auto mul = [&](OpBuilder &ob, Value x, int64_t by) {
+          return arith::MulIOp::create(ob, loc, x, idx(ob, by)).getResult();
+        };
+        // C/D element (i, j): lane 4 (i % 8) + j / 2, value 2 (i / 8) + j % 2.
+        Value cLane = add(jb, warpBase,
+                          add(jb, mul(jb, rem(jb, i, 8), 4), div(jb, j, 2)));
+        Value cValue = add(jb, mul(jb, div(jb, i, 8), 2), rem(jb, j, 2));
+        Value init = select(jb, c, cValue, cLane);
+        auto kLoop = scf::ForOp::create(
+            jb, loc, idx(jb, 0), idx(jb, 16), idx(jb, 1), ValueRange{init},
+            [&](OpBuilder &kb, Location, Value k, ValueRange acc) {
+              Value pairLane = div(kb, rem(kb, k, 8), 2);
+              Value high = arith::CmpIOp::create(kb, loc,
+                                                 arith::CmpIPredicate::eq,
+                                                 rem(kb, k, 2), idx(kb, 1));
+              // A (i, k): lane 4 (i % 8) + (k % 8) / 2, register
+              // (i / 8) + 2 (k / 8).
+              Value aLane = add(kb, warpBase,
+                                add(kb, mul(kb, rem(kb, i, 8), 4), pairLane));
+              Value aReg = add(kb, div(kb, i, 8), mul(kb, div(kb, k, 8), 2));
+              Value aValue = unpack(kb, select(kb, a, aReg, aLane), high);
+              // B (k, j): lane 4 j + (k % 8) / 2, register k / 8.
+              Value bLane =
+                  add(kb, warpBase, add(kb, mul(kb, j, 4), pairLane));
+              Value bValue =
+                  unpack(kb, select(kb, bb, div(kb, k, 8), bLane), high);
+              Value product = arith::MulFOp::create(kb, loc, aValue, bValue);
+              scf::YieldOp::create(
+                  kb, loc,
+                  ValueRange{arith::AddFOp::create(kb, loc, acc[0], product)});
+            });
+        Value result = kLoop.getResult(0);
+        for (int64_t v = 0; v < 4; ++v) {
+          Value is = arith::CmpIOp::create(jb, loc, arith::CmpIPredicate::eq,
+                                           cValue, idx(jb, v));
+          auto ifOp = scf::IfOp::create(jb, loc, is, false);
+          OpBuilder tb = OpBuilder::atBlockTerminator(
+              &ifOp.getThenRegion().front());
+          memref::StoreOp::create(tb, loc, result, d[v], cLane);
+        }
+      });
+    });
+  });
+  return success();
+}
+
+LogicalResult Emulator::run(int64_t gridX) {
+  OpBuilder b(launch);
+  allocaPoint = b.saveInsertionPoint();
+  IRMapping mapping;
+  for (BlockArgument arg : launch.getWorkgroupAttributions()) {
+    auto type = cast<MemRefType>(arg.getType());
+    mapping.map(arg, memref::AllocaOp::create(
+                         b, loc,
+                         MemRefType::get(type.getShape(),
+                                         type.getElementType())));
+  }
+  allocaPoint = b.saveInsertionPoint();
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  auto blockLoop = scf::ForOp::create(
+      b, loc, zero, arith::ConstantIndexOp::create(b, loc, gridX), one);
+  OpBuilder lb = OpBuilder::atBlockTerminator(blockLoop.getBody());
+  gpu::KernelDim3 ids = launch.getBlockIds(), tids = launch.getThreadIds(),
+                  gridSize = launch.getGridSize(),
+                  blockSize = launch.getBlockSize();
+  mapping.map(ids.x, blockLoop.getInductionVar());
+  for (Value v : {ids.y, ids.z, tids.y, tids.z})
+    mapping.map(v, zero);
+  mapping.map(gridSize.x, arith::ConstantIndexOp::create(b, loc, gridX));
+  mapping.map(blockSize.x, arith::ConstantIndexOp::create(b, loc, numThreads));
+  for (Value v : {gridSize.y, gridSize.z, blockSize.y, blockSize.z})
+    mapping.map(v, one);
+  if (failed(emitBlock(lb, launch.getBody().front(), mapping)))
+    return failure();
+  launch.erase();
+  return success();
+}
+
+LogicalResult emulate(gpu::LaunchOp launch) {
+  auto constant = [](Value v) { return getConstantIntValue(v); };
+  std::optional<int64_t> gridX = constant(launch.getGridSizeX()),
+                         blockX = constant(launch.getBlockSizeX());
+  if (!gridX || !blockX || constant(launch.getGridSizeY()) != 1 ||
+      constant(launch.getGridSizeZ()) != 1 ||
+      constant(launch.getBlockSizeY()) != 1 ||
+      constant(launch.getBlockSizeZ()) != 1)
+    return launch.emitOpError("only one-dimensional launches of constant "
+                              "size can be emulated");
+  return Emulator(launch, *blockX).run(*gridX);
+}
+
+struct SDDGPULaunchToLoops
+    : public sdd::impl::SDDGPULaunchToLoopsBase<SDDGPULaunchToLoops> {
+  void runOnOperation() override {
+    SmallVector<gpu::LaunchOp> launches;
+    getOperation().walk([&](gpu::LaunchOp op) { launches.push_back(op); });
+    for (gpu::LaunchOp launch : launches)
+      if (failed(emulate(launch)))
+        return signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,372 @@
+//===- MmaKernel.cpp - contractions on tensor cores -----------------------===//
+//
+// A contraction payload `out + lhs * rhs` (ContractionPayload) on tensor
+// cores, for sm_80 and later: mma.sync m16n8k16 with bf16 operands and f32
+// accumulators. The prologues `lhs` and `rhs` (after elementwise fusion they
+// compute e.g. `x * rsqrt(mean(x^2)) * w` or RoPE) are evaluated for a
+// 64x32 tile of each side, rounded to bf16 and staged in shared memory;
+// every warp then feeds its mma fragments from there with 32-bit loads. The
+// fragment layouts are those of the PTX ISA (and of nvgpu's MMAUtils: lane
+// l holds rows l/4 and l/4+8, columns 2(l%4) and 2(l%4)+1, of each 8x8
+// quarter). Norms, reductions and the accumulation stay in f32.
+//
+//===----------------------------------------------------------------------===//
+
+#include "KernelEmitter.h"
+
+#include "GPUKernels.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/SmallBitVector.h"
+
+using namespace mlir;
+using namespace mlir::sdd::gpu_kernels;
+
+namespace {
+
+// Block tile 64x64 in four warps of 32x32 (2 x 4 mma tiles of 16x8), the
+// reduction in steps of 32 (two mma steps of 16).
+constexpr int64_t kTileM = 64, kTileN = 64, kTileK = 32;
+constexpr int64_t kWarpTile = 32, kThreads = 128, kWarpSize = 32;
+constexpr int64_t kMmaM = 16, kMmaN = 8, kMmaK = 16;
+// Shared-memory rows of 32 + 8 bf16 (20 words): the eight rows a fragment
+// load touches fall in distinct banks.
+constexpr int64_t kRowStride = kTileK + 8;
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/// The loop dimensions that the computation of `root` in the payload reads
+/// (through the indexing maps of the inputs it loads and linalg.index);
+/// none when it reads the output. Also returns the largest buffer it loads.
+std::optional<llvm::SmallBitVector> dimsReadBySlice(linalg::LinalgOp op,
+                                                    Value root,
+                                                    OpOperand **largest) {
+  Block *body = op.getBlock();
+  llvm::SmallBitVector dims(op.getNumLoops());
+  SmallVector<Value> worklist = {root};
+  llvm::SmallPtrSet<Operation *, 16> seen;
+  int64_t largestSize = -1;
+  while (!worklist.empty()) {
+    Value v = worklist.pop_back_val();
+    if (auto arg = dyn_cast<BlockArgument>(v)) {
+      if (arg.getOwner() != body)
+        continue;
+      OpOperand &operand = op->getOpOperand(arg.getArgNumber());
+      if (!op.isDpsInput(&operand))
+        return std::nullopt;
+      auto type = dyn_cast<MemRefType>(operand.get().getType());
+      if (!type)
+        continue;
+      for (AffineExpr expr : op.getMatchingIndexingMap(&operand).getResults())
+        expr.walk([&](AffineExpr e) {
+          if (auto dim = dyn_cast<AffineDimExpr>(e))
+            dims.set(dim.getPosition());
+        });
+      if (type.getNumElements() > largestSize) {
+        largestSize = type.getNumElements();
+        *largest = &operand;
+      }
+      continue;
+    }
+    Operation *def = v.getDefiningOp();
+    if (!def || def->getBlock() != body || !seen.insert(def).second)
+      continue;
+    if (auto index = dyn_cast<linalg::IndexOp>(def))
+      dims.set(index.getDim());
+    def->walk([&](Operation *nested) {
+      for (Value operand : nested->getOperands())
+        worklist.push_back(operand);
+    });
+  }
+  return dims;
+}
+
+} // namespace
+
+std::optional<ContractionPayload>
+mlir::sdd::gpu_kernels::matchContractionPayload(const OpInfo &info,
+                                                unsigned m, unsigned n) {
+  linalg::LinalgOp op = info.op;
+  if (op.getNumDpsInits() != 1)
+    return std::nullopt;
+  Block *body = op.getBlock();
+  BlockArgument out = op.getMatchingBlockArgument(op.getDpsInitOperand(0));
+  Value yielded = body->getTerminator()->getOperand(0);
+  auto accumulate = yielded.getDefiningOp<arith::AddFOp>();
+  if (!accumulate || !yielded.getType().isF32() || !out.hasOneUse())
+    return std::nullopt;
+  Value product = accumulate.getLhs() == out   ? accumulate.getRhs()
+                  : accumulate.getRhs() == out ? accumulate.getLhs()
+                                               : Value();
+  auto mul = product ? product.getDefiningOp<arith::MulFOp>() : nullptr;
+  if (!mul || !product.hasOneUse())
+    return std::nullopt;
+  OpOperand *unused = nullptr;
+  std::optional<llvm::SmallBitVector> lhsDims =
+      dimsReadBySlice(op, mul.getLhs(), &unused);
+  std::optional<llvm::SmallBitVector> rhsDims =
+      dimsReadBySlice(op, mul.getRhs(), &unused);
+  if (!lhsDims || !rhsDims)
+    return std::nullopt;
+  ContractionPayload payload{mul, accumulate, mul.getLhs(), mul.getRhs()};
+  if (lhsDims->test(n) || rhsDims->test(m))
+    std::swap(payload.lhs, payload.rhs), std::swap(lhsDims, rhsDims);
+  if (lhsDims->test(n) || rhsDims->test(m))
+    return std::nullopt;
+  return payload;
+}
+
+LogicalResult KernelEmitter::emitMma(const OpInfo &info, unsigned m,
+                                     unsigned n,
+                                     const ContractionPayload &payload) {
+  linalg::LinalgOp op = info.op;
+  Location loc = op.getLoc();
+  MLIRContext *ctx = op.getContext();
+  OpBuilder b(op);
+  Type f32 = b.getF32Type(), bf16 = b.getBF16Type(), i32 = b.getI32Type();
+  int64_t sizeM = info.ranges[m], sizeN = info.ranges[n];
+  int64_t sizeK = info.reductionPoints();
+  SmallVector<unsigned> batchDims;
+  SmallVector<int64_t> gridShape, reductionSizes;
+  for (unsigned d : info.parallel)
+    if (d != m && d != n) {
+      batchDims.push_back(d);
+      gridShape.push_back(info.ranges[d]);
+    }
+  gridShape.push_back(ceilDiv(sizeM, kTileM));
+  gridShape.push_back(ceilDiv(sizeN, kTileN));
+  for (unsigned d : info.reduction)
+    reductionSizes.push_back(info.ranges[d]);
+  int64_t grid = 1;
+  for (int64_t g : gridShape)
+    grid *= g;
+
+  auto shared = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+  auto tileType =
+      MemRefType::get({kTileM, kRowStride}, bf16, AffineMap(), shared);
+  Launch launch =
+      createLaunch(b, op, grid, kThreads, "mma", {tileType, tileType});
+  IRMapping base;
+  sinkHostScalars(b, op, base);
+  Value tileA = launch.op.getWorkgroupAttributions()[0];
+  Value tileB = launch.op.getWorkgroupAttributions()[1];
+
+  auto c = [&](int64_t v) { return constantIndex(b, loc, v); };
+  SmallVector<Value> blockCoord = delinearize(b, loc, launch.blockId, gridShape);
+  Value baseM = mulIndex(b, loc, blockCoord[batchDims.size()], kTileM);
+  Value baseN = mulIndex(b, loc, blockCoord[batchDims.size() + 1], kTileN);
+  Value tid = launch.threadId;
+  Value warp = arith::DivUIOp::create(b, loc, tid, c(kWarpSize));
+  Value lane = arith::RemUIOp::create(b, loc, tid, c(kWarpSize));
+  Value warpM = mulIndex(b, loc, arith::DivUIOp::create(b, loc, warp, c(2)),
+                         kWarpTile);
+  Value warpN = mulIndex(b, loc, arith::RemUIOp::create(b, loc, warp, c(2)),
+                         kWarpTile);
+  Value group = arith::DivUIOp::create(b, loc, lane, c(4));
+  Value pair = mulIndex(b, loc, arith::RemUIOp::create(b, loc, lane, c(4)), 2);
+
+  // Loop indices with the batch coordinates of this block; m, n and the
+  // reduction dimensions are filled in per element.
+  SmallVector<Value> blockIdx(info.ranges.size(), nullptr);
+  for (auto [i, d] : llvm::enumerate(batchDims))
+    blockIdx[d] = blockCoord[i];
+  Value zero = c(0);
+  for (Value &v : blockIdx)
+    if (!v)
+      v = zero;
+
+  // Which side's tile is loaded along k: the largest buffer the side reads
+  // decides, so that neighbouring threads load neighbouring elements.
+  auto kContiguous = [&](Value root) {
+    OpOperand *largest = nullptr;
+    dimsReadBySlice(op, root, &largest);
+    if (!largest)
+      return true;
+    AffineMap map = op.getMatchingIndexingMap(largest);
+    if (map.getNumResults() == 0)
+      return true;
+    auto last = dyn_cast<AffineDimExpr>(map.getResults().back());
+    return !last || llvm::is_contained(info.reduction, last.getPosition());
+  };
+  bool kFastA = kContiguous(payload.lhs), kFastB = kContiguous(payload.rhs);
+
+  Value cZero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0));
+  constexpr int64_t kTilesM = kWarpTile / kMmaM, kTilesN = kWarpTile / kMmaN;
+  SmallVector<Value> init(kTilesM * kTilesN * 4, cZero);
+
+  // Stages one 64x32 side of the k-tile at `k0`: thread t evaluates the
+  // prologue for elements t, t + 128, ... and stores them as bf16.
+  auto stage = [&](OpBuilder &lb, Value k0, Value root, unsigned dim,
+                   int64_t size, Value tileBase, Value tile, bool kFast) {
+    for (int64_t e = 0; e < kTileM * kTileK / kThreads; ++e) {
+      Value linear = addIndex(lb, loc, tid, constantIndex(lb, loc, e * kThreads));
+      Value row, col;
+      if (kFast) {
+        row = arith::DivUIOp::create(lb, loc, linear,
+                                     constantIndex(lb, loc, kTileK));
+        col = arith::RemUIOp::create(lb, loc, linear,
+                                     constantIndex(lb, loc, kTileK));
+      } else {
+        col = arith::DivUIOp::create(lb, loc, linear,
+                                     constantIndex(lb, loc, kTileM));
+        row = arith::RemUIOp::create(lb, loc, linear,
+                                     constantIndex(lb, loc, kTileM));
+      }
+      Value mn = addIndex(lb, loc, tileBase, row);
+      Value k = addIndex(lb, loc, k0, col);
+      Value valid;
+      auto guard = [&](Value &index, int64_t bound) {
+        Value inside = arith::CmpIOp::create(lb, loc, arith::CmpIPredicate::ult,
+                                             index,
+                                             constantIndex(lb, loc, bound));
+        valid = valid ? arith::AndIOp::create(lb, loc, valid, inside)
+                      : inside;
+        index = arith::MinUIOp::create(lb, loc, index,
+                                       constantIndex(lb, loc, bound - 1));
+      };
+      if (size % kTileM != 0)
+        guard(mn, size);
+      if (sizeK % kTileK != 0)
+        guard(k, sizeK);
+      SmallVector<Value> idx = blockIdx;
+      idx[dim] = mn;
+      SmallVector<Value> reductionIdx =
+          delinearize(lb, loc, k, reductionSizes);
+      for (auto [i, d] : llvm::enumerate(info.reduction))
+        idx[d] = reductionIdx[i];
+      Value value = evaluate(lb, loc, op, root, idx, base);
+      if (valid)
+        value = arith::SelectOp::create(
+            lb, loc, valid, value,
+            arith::ConstantOp::create(lb, loc, lb.getF32FloatAttr(0.0)));
+      Value narrow = arith::TruncFOp::create(lb, loc, bf16, value);
+      memref::StoreOp::create(lb, loc, narrow, tile, ValueRange{row, col});
+    }
+  };
+
+  // Two bf16 of a shared-memory row, packed in the i32 an mma operand
+  // register holds (the first in the low half).
+  auto loadPair = [&](OpBuilder &lb, Value tile, Value row, Value col) {
+    Value next = addIndex(lb, loc, col, constantIndex(lb, loc, 1));
+    Type i16 = lb.getI16Type();
+    auto bits = [&](Value index) {
+      Value v = memref::LoadOp::create(lb, loc, tile, ValueRange{row, index});
+      return arith::ExtUIOp::create(lb, loc, i32,
+                                    arith::BitcastOp::create(lb, loc, i16, v));
+    };
+    Value high = arith::ShLIOp::create(
+        lb, loc, bits(next), arith::ConstantIntOp::create(lb, loc, i32, 16));
+    return arith::OrIOp::create(lb, loc, bits(col), high).getResult();
+  };
+
+  auto structType = LLVM::LLVMStructType::getLiteral(ctx, {f32, f32, f32, f32});
+  auto kLoop = scf::ForOp::create(
+      b, loc, zero, c(ceilDiv(sizeK, kTileK)), c(1), init,
+      [&](OpBuilder &lb, Location loc, Value kt, ValueRange acc) {
+        Value k0 = mulIndex(lb, loc, kt, kTileK);
+        stage(lb, k0, payload.lhs, m, sizeM, baseM, tileA, kFastA);
+        stage(lb, k0, payload.rhs, n, sizeN, baseN, tileB, kFastB);
+        gpu::BarrierOp::create(lb, loc);
+        SmallVector<Value> next(acc.begin(), acc.end());
+        for (int64_t kk = 0; kk < kTileK; kk += kMmaK) {
+          // A: registers r = 0..3 hold rows g + 8 (r % 2), columns
+          // kk + 8 (r / 2) + 2 (l % 4) + {0, 1}.
+          SmallVector<SmallVector<Value>> fragA(kTilesM), fragB(kTilesN);
+          for (int64_t mi = 0; mi < kTilesM; ++mi)
+            for (int64_t r = 0; r < 4; ++r) {
+              Value row = addIndex(
+                  lb, loc, warpM,
+                  addIndex(lb, loc, group,
+                           constantIndex(lb, loc, mi * kMmaM + (r % 2) * 8)));
+              Value col = addIndex(
+                  lb, loc, pair, constantIndex(lb, loc, kk + (r / 2) * 8));
+              fragA[mi].push_back(loadPair(lb, tileA, row, col));
+            }
+          // B (stored n-major): registers r = 0..1 hold column n = g, rows
+          // k = kk + 8 r + 2 (l % 4) + {0, 1}.
+          for (int64_t ni = 0; ni < kTilesN; ++ni)
+            for (int64_t r = 0; r < 2; ++r) {
+              Value row = addIndex(
+                  lb, loc, warpN,
+                  addIndex(lb, loc, group, constantIndex(lb, loc, ni * kMmaN)));
+              Value col = addIndex(lb, loc, pair,
+                                   constantIndex(lb, loc, kk + r * 8));
+              fragB[ni].push_back(loadPair(lb, tileB, row, col));
+            }
+          for (int64_t mi = 0; mi < kTilesM; ++mi)
+            for (int64_t ni = 0; ni < kTilesN; ++ni) {
+              int64_t at = (mi * kTilesN + ni) * 4;
+              auto mma = NVVM::MmaOp::create(
+                  lb, loc, structType, fragA[mi], fragB[ni],
+                  ArrayRef<Value>(next).slice(at, 4),
+                  ArrayRef<int64_t>{kMmaM, kMmaN, kMmaK}, std::nullopt,
+                  std::nullopt,
+                  std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::bf16,
+                                                NVVM::MMATypes::bf16},
+                  std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                                 NVVM::MMALayout::col});
+              for (int64_t v = 0; v < 4; ++v)
+                next[at + v] = LLVM::ExtractValueOp::create(
+                    lb, loc, mma, ArrayRef<int64_t>{v});
+            }
+        }
+        // The next k-tile overwrites the shared tiles.
+        gpu::BarrierOp::create(lb, loc);
+        scf::YieldOp::create(lb, loc, next);
+      });
+
+  // Epilogue: accumulator v of mma tile (mi, ni) is row g + 8 (v / 2),
+  // column 2 (l % 4) + v % 2; the payload's own accumulation adds the
+  // output's initial value.
+  OpOperand *init0 = op.getDpsInitOperand(0);
+  AffineMap outMap = op.getMatchingIndexingMap(init0);
+  BlockArgument outArg = op.getMatchingBlockArgument(init0);
+  for (int64_t mi = 0; mi < kTilesM; ++mi)
+    for (int64_t ni = 0; ni < kTilesN; ++ni)
+      for (int64_t v = 0; v < 4; ++v) {
+        Value row = addIndex(
+            b, loc, baseM,
+            addIndex(b, loc, warpM,
+                     addIndex(b, loc, group,
+                              c(mi * kMmaM + (v / 2) * 8))));
+        Value col = addIndex(
+            b, loc, baseN,
+            addIndex(b, loc, warpN,
+                     addIndex(b, loc, pair, c(ni * kMmaN + v % 2))));
+        Value valid;
+        auto guard = [&](Value index, int64_t bound) {
+          Value inside = arith::CmpIOp::create(
+              b, loc, arith::CmpIPredicate::ult, index, c(bound));
+          valid =
+              valid ? arith::AndIOp::create(b, loc, valid, inside) : inside;
+        };
+        if (sizeM % kTileM != 0)
+          guard(row, sizeM);
+        if (sizeN % kTileN != 0)
+          guard(col, sizeN);
+        OpBuilder::InsertionGuard insertion(b);
+        if (valid) {
+          auto ifOp = scf::IfOp::create(b, loc, valid, false);
+          b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+        }
+        SmallVector<Value> idx = blockIdx;
+        idx[m] = row;
+        idx[n] = col;
+        SmallVector<Value> outIdx = applyMap(b, loc, outMap, idx);
+        Value initial =
+            memref::LoadOp::create(b, loc, init0->get(), outIdx);
+        IRMapping mapping;
+        mapping.map(outArg, initial);
+        mapping.map(payload.product->getResult(0),
+                    kLoop.getResult((mi * kTilesN + ni) * 4 + v));
+        Value result = b.clone(*payload.accumulate, mapping)->getResult(0);
+        memref::StoreOp::create(b, loc, result, init0->get(), outIdx);
+      }
+  return success();
+}

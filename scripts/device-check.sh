@@ -1,0 +1,279 @@
+#!/usr/bin/env bash
+# The GPU check of sdd: every op forward and backward on the GPU against the
+# CPU path, one training step of each dense model variant against the CPU
+# dump, and timings against cuBLAS and PyTorch eager. One table at the end.
+#
+# Two halves, because the GPU machine has the CUDA driver, Python with numpy
+# and PyTorch, but no LLVM/MLIR:
+#
+#   scripts/device-check.sh prepare   # here: builds build/device/ (artifacts
+#                                     # for the CPU and the GPU, inputs)
+#   scripts/device-check.sh           # on the GPU machine: runs the checks
+#
+# The GPU machine needs the working tree (models/, scripts/) and, carried
+# from this machine (about 40 MiB, listed by `prepare`):
+#   build/bin/sdd-train  build/lib/libsdd_cuda_runtime.so  build/device
+# Nothing there needs libMLIR.so or LLVM: artifacts are shared objects that
+# need libc, libm, libsdd_cuda_runtime.so (GPU) and libomp (CPU, carried in
+# build/device/lib).
+#
+#   scripts/device-check.sh selftest  # here: the run half against emulated
+#                                     # GPU kernels (no GPU needed)
+#
+# Environment: SDD_BUILD_DIR (default build), PYTHON (default python3),
+# OUT (where the run writes rows.tsv, logs and dumps; default a temporary
+# folder). The run exits 1 when any check fails.
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD="${SDD_BUILD_DIR:-$ROOT/build}"
+DEVICE="$BUILD/device"
+PYTHON="${PYTHON:-python3}"
+
+# The dense variants, small enough that the CPU reference takes seconds:
+# one layer more than the minimum so that layers chain.
+VARIANTS=(sdd-prenorm sdd-postnorm sdd-deepnorm plain-prenorm plain-postnorm
+  plain-deepnorm)
+SMALL=(--set model.n_layers=2 --set train.batch_size=8 --set train.seq_len=128
+  --set train.eval_every=0 --set train.checkpoint_every=0)
+# The training-step timing: the variant's own config (4 layers, batch 16 x
+# 128 tokens), 40 steps.
+TRAIN_VARIANT=sdd-prenorm
+TRAIN_STEPS=40
+TRAIN=(--set train.steps=$TRAIN_STEPS --set train.eval_every=0
+  --set train.checkpoint_every=0 --set train.warmup=5)
+
+die() {
+  echo "device-check: error: $*" >&2
+  exit 1
+}
+
+#===----------------------------------------------------------------------===#
+# prepare: everything that needs MLIR, LLVM or the CUDA toolkit
+#===----------------------------------------------------------------------===#
+
+# compile_module IN.mlir OUT.so PIPELINE: a module of sdd functions to a
+# shared object whose functions take bare pointers (inputs, then results).
+compile_module() {
+  local input=$1 output=$2 pipeline=$3 libs=()
+  local tmp="${output%.so}"
+  "$BUILD/bin/sdd-opt" "$input" --sdd-autodiff "--$pipeline" -o "$tmp.llvm.mlir" ||
+    return 1
+  "$LLVM_BIN/mlir-translate" --mlir-to-llvmir "$tmp.llvm.mlir" -o "$tmp.ll" &&
+    "$LLVM_BIN/llc" -O2 -filetype=obj -relocation-model=pic "$tmp.ll" -o "$tmp.o" ||
+    return 1
+  if [[ $pipeline == sdd-lower-to-nvvm* && $pipeline != *emulate=1* ]]; then
+    libs=(-L"$BUILD/lib" -lsdd_cuda_runtime -Wl,-rpath,'$ORIGIN/../../lib')
+  fi
+  "$CLANG" -shared "$tmp.o" -o "$output" "${libs[@]}" -lm || return 1
+  rm -f "$tmp.llvm.mlir" "$tmp.ll" "$tmp.o"
+}
+
+prepare() {
+  local emulated=${1:-0}
+  LLVM_BIN=/usr/lib/llvm-22/bin
+  CLANG=$(command -v clang-22 || command -v clang || command -v cc)
+  export CUDA_HOME="${CUDA_HOME:-/usr/local/cuda}"
+  for tool in "$BUILD/bin/sdd-opt" "$BUILD/bin/sdd-compile" "$BUILD/bin/sdd-train" \
+    "$LLVM_BIN/mlir-translate" "$LLVM_BIN/llc"; do
+    [[ -x $tool ]] || die "missing $tool (build sdd first: scripts/setup.sh)"
+  done
+  [[ -f $BUILD/lib/libsdd_cuda_runtime.so ]] || die "missing $BUILD/lib/libsdd_cuda_runtime.so"
+  rm -rf "$DEVICE"
+  mkdir -p "$DEVICE"/{ops,models,lib,data}
+  echo "device-check: writing $DEVICE"
+
+  "$PYTHON" "$ROOT/scripts/device_ops.py" "$DEVICE/ops" || die "device_ops.py failed"
+  local gpu="sdd-lower-to-nvvm=c-abi=1"
+  local flavors=(f32 bf16)
+  if ((emulated)); then
+    # The kernels run on the CPU; bf16 has no tensor cores there.
+    gpu="sdd-lower-to-nvvm=c-abi=1 emulate=1"
+    flavors=(f32)
+  fi
+  echo "device-check: ops (CPU reference)"
+  compile_module "$DEVICE/ops/ops.mlir" "$DEVICE/ops/ops-cpu.so" \
+    "sdd-lower-to-cpu=c-abi=1" || die "compiling the ops for the CPU failed"
+  for flavor in "${flavors[@]}"; do
+    local mma=0
+    [[ $flavor == bf16 ]] && mma=1
+    echo "device-check: ops (GPU, $flavor)"
+    compile_module "$DEVICE/ops/ops.mlir" "$DEVICE/ops/ops-cuda-$flavor.so" \
+      "$gpu mma=$mma" || die "compiling the ops for the GPU ($flavor) failed"
+    if ((!emulated)); then
+      # Timing: device pointers in and out, no copies.
+      compile_module "$DEVICE/ops/bench.mlir" "$DEVICE/ops/bench-cuda-$flavor.so" \
+        "$gpu mma=$mma host-arguments=0" || die "compiling the benchmark failed"
+    fi
+  done
+
+  local target=cuda
+  ((emulated)) && target=cuda-emulated
+  for variant in "${VARIANTS[@]}"; do
+    echo "device-check: model $variant"
+    "$BUILD/bin/sdd-compile" "$ROOT/models/$variant.toml" "${SMALL[@]}" \
+      -o "$DEVICE/models/$variant-cpu.so" 2>/dev/null || die "sdd-compile $variant failed"
+    "$BUILD/bin/sdd-compile" "$ROOT/models/$variant.toml" "${SMALL[@]}" \
+      --target=$target -o "$DEVICE/models/$variant-cuda.so" 2>/dev/null ||
+      die "sdd-compile --target=$target $variant failed"
+  done
+  if ((!emulated)); then
+    echo "device-check: model $TRAIN_VARIANT for the training-step timing"
+    "$BUILD/bin/sdd-compile" "$ROOT/models/$TRAIN_VARIANT.toml" "${TRAIN[@]}" \
+      --target=cuda -o "$DEVICE/models/train-cuda.so" 2>/dev/null ||
+      die "sdd-compile $TRAIN_VARIANT failed"
+  fi
+
+  # The CPU artifacts' OpenMP runtime (LLVM's, absent on the GPU machine).
+  cp -L /usr/lib/llvm-22/lib/libomp.so.5 "$DEVICE/lib/" || die "no libomp.so.5"
+  # Training text: the first 2 MB of the default corpus, else generated.
+  if [[ -s $ROOT/data/kjv.txt ]]; then
+    head -c 2000000 "$ROOT/data/kjv.txt" >"$DEVICE/data/train.txt"
+  else
+    "$PYTHON" -c "import random; r=random.Random(1); print(' '.join(''.join(r.choice('abcdefgh ') for _ in range(8)) for _ in range(200000)))" >"$DEVICE/data/train.txt"
+  fi
+  echo "device-check: prepared $(du -sh "$DEVICE" | cut -f1) in $DEVICE"
+  if ((!emulated)); then
+    local carried
+    carried=$(du -cb "$BUILD/bin/sdd-train" "$BUILD/lib/libsdd_cuda_runtime.so" "$DEVICE" | tail -1 | cut -f1)
+    echo "device-check: carry build/bin/sdd-train build/lib/libsdd_cuda_runtime.so build/device ($((carried / 1048576)) MiB)"
+    ((carried < 64 * 1048576)) || die "the carried files exceed 64 MiB"
+  fi
+}
+
+#===----------------------------------------------------------------------===#
+# run: on the machine with the GPU (or, for selftest, emulated kernels)
+#===----------------------------------------------------------------------===#
+
+row() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$ROWS"; }
+
+run_checks() {
+  local emulated=${1:-0}
+  local start=$SECONDS
+  [[ -d $DEVICE/ops ]] || die "no $DEVICE: run 'scripts/device-check.sh prepare' where sdd is built, and carry build/device"
+  [[ -x $BUILD/bin/sdd-train ]] || die "no $BUILD/bin/sdd-train"
+  "$PYTHON" -c "import numpy" 2>/dev/null || die "$PYTHON has no numpy (set PYTHON)"
+  local out="${OUT:-$(mktemp -d)}/device-check"
+  mkdir -p "$out"
+  ROWS="$out/rows.tsv"
+  : >"$ROWS"
+  export LD_LIBRARY_PATH="$DEVICE/lib:$BUILD/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  local status=0 flavors=cuda-f32,cuda-bf16 tol=1e-2 target=(--target cuda)
+  if ((emulated)); then
+    flavors=cuda-f32
+    tol=1e-4
+    target=()
+  fi
+
+  # The machine.
+  if command -v nvidia-smi >/dev/null && ((!emulated)); then
+    row env gpu "$(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | head -1)" - - INFO ""
+  fi
+  if ((!emulated)); then
+    local probe
+    probe=$("$PYTHON" - "$BUILD/lib/libsdd_cuda_runtime.so" <<'EOF'
+import ctypes, sys
+lib = ctypes.CDLL(sys.argv[1])
+buf = ctypes.create_string_buffer(512)
+ok = lib.sdd_cuda_probe(buf, 512)
+lib.sdd_cuda_device_description.restype = ctypes.c_char_p
+print(lib.sdd_cuda_device_description().decode() if ok else "FAIL " + buf.value.decode())
+EOF
+)
+    if [[ $probe == FAIL* ]]; then
+      row env "sdd cuda runtime" "${probe#FAIL }" - - FAIL ""
+      "$PYTHON" "$ROOT/scripts/device_check.py" table "$ROWS"
+      return 1
+    fi
+    row env "sdd cuda runtime" "$probe" - - INFO ""
+  fi
+
+  # 1. Every op, forward and backward, against the CPU build.
+  echo "device-check: ops" >&2
+  timeout 240 "$PYTHON" "$ROOT/scripts/device_check.py" ops "$DEVICE" "$ROWS" \
+    --flavors=$flavors >"$out/ops.log" 2>&1 || status=1
+  [[ -s $out/ops.log ]] && tail -3 "$out/ops.log" >&2
+  timeout 60 "$PYTHON" "$ROOT/scripts/device_check.py" optimizer "$DEVICE" "$ROWS" \
+    "${VARIANTS[@]}" >"$out/optimizer.log" 2>&1 || status=1
+
+  # 2. One training step of each variant: the GPU dump against the CPU dump.
+  echo "device-check: dump-step0" >&2
+  for variant in "${VARIANTS[@]}"; do
+    local config="$ROOT/models/$variant.toml" ok=1
+    for kind in cpu cuda; do
+      local extra=()
+      [[ $kind == cuda ]] && extra=("${target[@]}")
+      timeout 120 "$BUILD/bin/sdd-train" "$config" "${SMALL[@]}" \
+        --data "$DEVICE/data/train.txt" --artifact "$DEVICE/models/$variant-$kind.so" \
+        "${extra[@]}" --dump-step0 "$out/$variant-$kind.safetensors" \
+        >"$out/$variant-$kind.log" 2>&1 || ok=0
+    done
+    if ((ok)); then
+      local summary
+      summary=$("$PYTHON" "$ROOT/scripts/compare_dumps.py" --summary --tol $tol \
+        "$out/$variant-cuda.safetensors" "$out/$variant-cpu.safetensors" 2>&1)
+      local verdict=PASS
+      [[ $summary == *"dumps agree"* ]] || { verdict=FAIL; status=1; }
+      local worst
+      worst=$(echo "$summary" | awk '$1=="loss"||$1=="grad"||$1=="next"{printf "%s %s  ", $1, $4}')
+      row dump-step0 "$variant" "cuda vs cpu" "${worst% }" "$tol" $verdict \
+        "$(echo "$summary" | grep -v 'worst\|dumps' | head -2 | tr '\n' ' ')"
+    else
+      row dump-step0 "$variant" "cuda vs cpu" - "$tol" FAIL \
+        "sdd-train failed: $(tail -1 "$out/$variant-cuda.log" "$out/$variant-cpu.log" | tr '\n' ' ' | cut -c1-200)"
+      status=1
+    fi
+  done
+
+  # 3. Timings (information, never pass/fail).
+  if ((!emulated)); then
+    if "$PYTHON" -c "import torch; assert torch.cuda.is_available()" 2>/dev/null; then
+      echo "device-check: timing the SDD linear" >&2
+      timeout 120 "$PYTHON" "$ROOT/scripts/device_check.py" bench-linear "$DEVICE" \
+        "$ROWS" >"$out/bench.log" 2>&1 || row time "SDD linear" - - - FAIL "$(tail -1 "$out/bench.log")"
+    else
+      row time "SDD linear, torch eager" - - - SKIP "no PyTorch with CUDA in $PYTHON"
+    fi
+    echo "device-check: timing a training step" >&2
+    local config="$ROOT/models/$TRAIN_VARIANT.toml"
+    if timeout 180 "$BUILD/bin/sdd-train" "$config" "${TRAIN[@]}" --target cuda \
+      --data "$DEVICE/data/train.txt" --artifact "$DEVICE/models/train-cuda.so" \
+      --out "$out/train" >"$out/train.log" 2>&1; then
+      local tokens
+      tokens=$("$PYTHON" - "$out/train/metrics.jsonl" <<'EOF'
+import json, statistics, sys
+rates = [json.loads(l)["tokens_per_s"] for l in open(sys.argv[1])][10:]
+print("%.0f" % statistics.median(rates))
+EOF
+)
+      local tokens_per_step
+      tokens_per_step=$(awk -F= '/batch_size/{b=$2} /seq_len/{t=$2} END{print b*t}' "$config")
+      row time "train step $TRAIN_VARIANT.toml" "sdd cuda" \
+        "$("$PYTHON" -c "print('%.2f ms' % ($tokens_per_step / $tokens * 1e3))")" - INFO "$tokens tok/s"
+    else
+      row time "train step $TRAIN_VARIANT.toml" "sdd cuda" - - FAIL "$(tail -1 "$out/train.log")"
+      status=1
+    fi
+    if "$PYTHON" -c "import torch; assert torch.cuda.is_available()" 2>/dev/null; then
+      timeout 180 "$PYTHON" "$ROOT/scripts/device_check.py" bench-train-torch "$ROWS" \
+        "$config" 30 >"$out/torch.log" 2>&1 ||
+        row time "train step $TRAIN_VARIANT.toml" "torch eager" - - FAIL "$(tail -1 "$out/torch.log")"
+    fi
+  fi
+
+  echo
+  echo "device-check: $((SECONDS - start)) s; logs and dumps in $out"
+  "$PYTHON" "$ROOT/scripts/device_check.py" table "$ROWS" || status=1
+  return $status
+}
+
+case "${1:-run}" in
+prepare) prepare 0 ;;
+selftest)
+  DEVICE="$BUILD/device-emulated"
+  prepare 1 && run_checks 1
+  ;;
+run) run_checks 0 ;;
+-h | --help) sed -n '2,30p' "$0" ;;
+*) die "unknown command '$1' (prepare, selftest or no argument)" ;;
+esac

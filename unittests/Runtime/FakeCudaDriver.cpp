@@ -1,0 +1,179 @@
+//===- FakeCudaDriver.cpp - a stand-in for libcuda.so.1 -------------------===//
+//
+// The driver functions that libsdd_cuda_runtime.so loads, over host memory,
+// so that the CUDA layer is tested on machines without a GPU: device memory
+// is malloc'ed, copies are memcpy, kernels are not run but every launch is
+// recorded. The test reads what happened through fake_cuda_state().
+//
+//===----------------------------------------------------------------------===//
+
+#include "FakeCudaDriver.h"
+
+#include <cstdlib>
+#include <cstring>
+
+#define FAKE_EXPORT extern "C" __attribute__((visibility("default")))
+
+namespace {
+FakeCudaState &state() {
+  static FakeCudaState s;
+  return s;
+}
+struct Function {
+  std::string name;
+};
+} // namespace
+
+FAKE_EXPORT FakeCudaState *fake_cuda_state() { return &state(); }
+
+FAKE_EXPORT int cuInit(unsigned) { return state().initResult; }
+FAKE_EXPORT int cuDeviceGetCount(int *count) {
+  *count = state().deviceCount;
+  return 0;
+}
+FAKE_EXPORT int cuDeviceGet(int *device, int ordinal) {
+  *device = ordinal;
+  return 0;
+}
+FAKE_EXPORT int cuDeviceGetName(char *name, int size, int) {
+  std::strncpy(name, "Fake GPU", size);
+  return 0;
+}
+FAKE_EXPORT int cuDeviceGetAttribute(int *value, int attribute, int) {
+  *value = attribute == 75 ? 9 : 0; // compute capability 9.0
+  return 0;
+}
+FAKE_EXPORT int cuDeviceTotalMem_v2(size_t *bytes, int) {
+  *bytes = size_t(1) << 30;
+  return 0;
+}
+FAKE_EXPORT int cuDevicePrimaryCtxRetain(void **context, int) {
+  static int token;
+  *context = &token;
+  return 0;
+}
+FAKE_EXPORT int cuCtxSetCurrent(void *) {
+  ++state().contextSets;
+  return 0;
+}
+FAKE_EXPORT int cuModuleLoadData(void **module, const void *image) {
+  ++state().moduleLoads;
+  state().moduleImages.emplace_back(static_cast<const char *>(image), 16);
+  *module = new int(0);
+  return 0;
+}
+FAKE_EXPORT int cuModuleLoadDataEx(void **module, const void *image, unsigned,
+                                   int *, void **) {
+  return cuModuleLoadData(module, image);
+}
+FAKE_EXPORT int cuModuleUnload(void *module) {
+  ++state().moduleUnloads;
+  delete static_cast<int *>(module);
+  return 0;
+}
+FAKE_EXPORT int cuModuleGetFunction(void **function, void *, const char *name) {
+  *function = new Function{name};
+  return 0;
+}
+FAKE_EXPORT int cuFuncSetAttribute(void *, int, int) { return 0; }
+FAKE_EXPORT int cuLaunchKernel(void *function, unsigned gx, unsigned gy,
+                               unsigned gz, unsigned bx, unsigned by,
+                               unsigned bz, unsigned smem, void *stream,
+                               void **params, void **) {
+  FakeLaunch launch{static_cast<Function *>(function)->name,
+                    {gx, gy, gz},
+                    {bx, by, bz},
+                    smem,
+                    stream,
+                    {}};
+  for (size_t i = 0; i < state().recordParams; ++i) {
+    uint64_t value = 0;
+    std::memcpy(&value, params[i], sizeof(value));
+    launch.params.push_back(value);
+  }
+  state().launches.push_back(launch);
+  return 0;
+}
+FAKE_EXPORT int cuStreamCreate(void **stream, unsigned) {
+  ++state().streamsCreated;
+  *stream = new int(0);
+  return 0;
+}
+FAKE_EXPORT int cuStreamDestroy_v2(void *stream) {
+  delete static_cast<int *>(stream);
+  return 0;
+}
+FAKE_EXPORT int cuStreamSynchronize(void *) {
+  ++state().streamSyncs;
+  return 0;
+}
+FAKE_EXPORT int cuStreamWaitEvent(void *, void *, unsigned) { return 0; }
+FAKE_EXPORT int cuEventCreate(void **event, unsigned) {
+  *event = new int(0);
+  return 0;
+}
+FAKE_EXPORT int cuEventDestroy_v2(void *event) {
+  delete static_cast<int *>(event);
+  return 0;
+}
+FAKE_EXPORT int cuEventRecord(void *, void *) { return 0; }
+FAKE_EXPORT int cuEventSynchronize(void *) { return 0; }
+FAKE_EXPORT int cuMemAlloc_v2(unsigned long long *ptr, size_t bytes) {
+  FakeCudaState &s = state();
+  if (s.memoryLimit && s.liveBytes + bytes > s.memoryLimit)
+    return 2; // CUDA_ERROR_OUT_OF_MEMORY
+  void *memory = std::malloc(bytes);
+  s.allocations[memory] = bytes;
+  s.liveBytes += bytes;
+  ++s.allocCalls;
+  *ptr = reinterpret_cast<unsigned long long>(memory);
+  return 0;
+}
+FAKE_EXPORT int cuMemAllocManaged(unsigned long long *ptr, size_t bytes,
+                                  unsigned) {
+  return cuMemAlloc_v2(ptr, bytes);
+}
+FAKE_EXPORT int cuMemFree_v2(unsigned long long ptr) {
+  FakeCudaState &s = state();
+  void *memory = reinterpret_cast<void *>(ptr);
+  auto it = s.allocations.find(memory);
+  if (it == s.allocations.end())
+    return 1; // CUDA_ERROR_INVALID_VALUE
+  s.liveBytes -= it->second;
+  s.allocations.erase(it);
+  ++s.freeCalls;
+  std::free(memory);
+  return 0;
+}
+FAKE_EXPORT int cuMemcpyAsync(unsigned long long dst, unsigned long long src,
+                              size_t bytes, void *) {
+  std::memcpy(reinterpret_cast<void *>(dst), reinterpret_cast<void *>(src),
+              bytes);
+  return 0;
+}
+FAKE_EXPORT int cuMemsetD32Async(unsigned long long dst, unsigned value,
+                                 size_t count, void *) {
+  auto *p = reinterpret_cast<unsigned *>(dst);
+  for (size_t i = 0; i < count; ++i)
+    p[i] = value;
+  return 0;
+}
+FAKE_EXPORT int cuMemsetD16Async(unsigned long long dst, unsigned short value,
+                                 size_t count, void *) {
+  auto *p = reinterpret_cast<unsigned short *>(dst);
+  for (size_t i = 0; i < count; ++i)
+    p[i] = value;
+  return 0;
+}
+FAKE_EXPORT int cuMemHostRegister_v2(void *, size_t, unsigned) { return 0; }
+FAKE_EXPORT int cuMemHostUnregister(void *) { return 0; }
+FAKE_EXPORT int cuGetErrorName(int result, const char **name) {
+  *name = result == 2   ? "CUDA_ERROR_OUT_OF_MEMORY"
+          : result == 1 ? "CUDA_ERROR_INVALID_VALUE"
+                        : "CUDA_ERROR_UNKNOWN";
+  return 0;
+}
+FAKE_EXPORT int cuGetErrorString(int, const char **text) {
+  *text = "fake driver error";
+  return 0;
+}
