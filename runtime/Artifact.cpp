@@ -228,6 +228,29 @@ bool parseManifestJSON(const json &root, Manifest &manifest,
     }
     manifest.entries[i] = entry->get<std::string>();
   }
+  // Optional: the statistics of MoE models and their entry.
+  if (auto stats = root.find("stats"); stats != root.end()) {
+    if (!stats->is_array()) {
+      problem = "stats is not an array";
+      return false;
+    }
+    for (const json &name : *stats) {
+      if (!name.is_string()) {
+        problem = "stats holds a name that is not a string";
+        return false;
+      }
+      manifest.stats.push_back(name.get<std::string>());
+    }
+  }
+  if (!manifest.stats.empty()) {
+    auto entry = entries->find("moe_stats");
+    if (entry == entries->end() || !entry->is_string() ||
+        entry->get<std::string>().empty()) {
+      problem = "entries has no symbol for moe_stats";
+      return false;
+    }
+    manifest.statsEntry = entry->get<std::string>();
+  }
   return true;
 }
 
@@ -289,8 +312,10 @@ std::unique_ptr<Artifact> Artifact::open(const std::string &soPath,
   if (artifact->info.target == "cuda") {
     char why[512];
     if (!sdd_cuda_probe(why, sizeof(why))) {
-      error = soPath + ": the artifact was compiled for an NVIDIA GPU (target "
-                       "cuda), but " + why;
+      error = soPath +
+              ": the artifact was compiled for an NVIDIA GPU (target "
+              "cuda), but " +
+              why;
       return nullptr;
     }
   }
@@ -308,6 +333,15 @@ std::unique_ptr<Artifact> Artifact::open(const std::string &soPath,
     artifact->fns[i] =
         reinterpret_cast<EntryFn>(dlsym(artifact->handle, symbol.c_str()));
     if (!artifact->fns[i]) {
+      error = soPath + ": the artifact has no entry point '" + symbol + "'";
+      return nullptr;
+    }
+  }
+  if (!artifact->info.statsEntry.empty()) {
+    const std::string &symbol = artifact->info.statsEntry;
+    artifact->statsFn =
+        reinterpret_cast<EntryFn>(dlsym(artifact->handle, symbol.c_str()));
+    if (!artifact->statsFn) {
       error = soPath + ": the artifact has no entry point '" + symbol + "'";
       return nullptr;
     }
@@ -365,6 +399,17 @@ void Artifact::logits(float *params, const int32_t *tokens, float *logits) {
   args.push_back(const_cast<int32_t *>(tokens));
   args.push_back(logits);
   fns[Logits](args.data());
+}
+
+void Artifact::moeStats(float *params, const int32_t *tokens, float *stats) {
+  if (!statsFn)
+    return;
+  args.clear();
+  for (const ParamInfo &param : info.params)
+    args.push_back(params + param.offset);
+  args.push_back(const_cast<int32_t *>(tokens));
+  args.push_back(stats);
+  statsFn(args.data());
 }
 
 float Artifact::gradSqNorm(const float *grads) {

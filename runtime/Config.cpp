@@ -45,8 +45,8 @@ struct Field {
 
 #define SDDRT_FIELD(SECTION, KEY, KIND, MEMBER)                                \
   Field {                                                                      \
-#SECTION, KEY, Kind::KIND,                                                 \
-        [](Config & c) -> void * { return &c.SECTION.MEMBER; }                 \
+    #SECTION, KEY, Kind::KIND,                                                 \
+        [](Config &c) -> void * { return &c.SECTION.MEMBER; }                  \
   }
 
 // The TOML key names of the issue, in the order of the TOML file.
@@ -64,6 +64,12 @@ const Field kFields[] = {
     SDDRT_FIELD(model, "norm_eps", Float, normEps),
     SDDRT_FIELD(model, "init_std", Float, initStd),
     SDDRT_FIELD(model, "sdd_init_scale", Float, sddInitScale),
+    // [model.moe]: only present (and only written) for MoE models.
+    SDDRT_FIELD(model.moe, "experts", Int, experts),
+    SDDRT_FIELD(model.moe, "top_k", Int, topK),
+    SDDRT_FIELD(model.moe, "expert_hidden", Int, expertHidden),
+    SDDRT_FIELD(model.moe, "lb_coef", Float, lbCoef),
+    SDDRT_FIELD(model.moe, "z_coef", Float, zCoef),
     SDDRT_FIELD(train, "seq_len", Int, seqLen),
     SDDRT_FIELD(train, "batch_size", Int, batchSize),
     SDDRT_FIELD(train, "steps", Int, steps),
@@ -92,6 +98,16 @@ const Field *findField(const std::string &section, const std::string &key) {
 
 bool isSection(const std::string &name) {
   return name == "model" || name == "train";
+}
+
+bool isMoEField(const Field &field) {
+  return std::string(field.section) == "model.moe";
+}
+
+/// Whether `field` belongs to `config`: the [model.moe] keys only exist in
+/// MoE models.
+bool isActive(const Field &field, const Config &config) {
+  return !isMoEField(field) || config.model.moe.enabled;
 }
 
 /// The shortest decimal form that reads back to the same double.
@@ -336,6 +352,28 @@ bool parseUnchecked(const std::string &text, const std::string &path,
     }
     std::shared_ptr<cpptoml::table> section = node->as_table();
     for (const std::string &key : sortedKeys(*section)) {
+      if (name == "model" && key == "moe") {
+        std::shared_ptr<cpptoml::base> moe = section->get(key);
+        if (!moe->is_table()) {
+          error = path + ": [model] 'moe' must be the table [model.moe]";
+          return false;
+        }
+        result.model.moe.enabled = true;
+        std::shared_ptr<cpptoml::table> table = moe->as_table();
+        for (const std::string &moeKey : sortedKeys(*table)) {
+          const Field *field = findField("model.moe", moeKey);
+          std::string problem;
+          if (!field) {
+            error = path + ": [model.moe] unknown key '" + moeKey + "'";
+            return false;
+          }
+          if (!setFromTOML(*field, table->get(moeKey), result, problem)) {
+            error = path + ": " + problem;
+            return false;
+          }
+        }
+        continue;
+      }
       const Field *field = findField(name, key);
       if (!field) {
         error = path + ": [" + name + "] unknown key '" + key + "'";
@@ -454,7 +492,9 @@ bool sddrt::applyOverride(const std::string &assignment, Config &config,
                           std::string &error) {
   std::string prefix = "--set " + assignment + ": ";
   size_t equals = assignment.find('=');
-  size_t dot = assignment.find('.');
+  // The last dot of the name: model.moe.top_k is the key top_k of the
+  // section model.moe.
+  size_t dot = assignment.rfind('.', equals);
   if (equals == std::string::npos || dot == std::string::npos || dot > equals) {
     error = prefix + "expected section.key=value";
     return false;
@@ -464,7 +504,7 @@ bool sddrt::applyOverride(const std::string &assignment, Config &config,
   std::string value = trim(assignment.substr(equals + 1));
   const Field *field = findField(section, key);
   if (!field) {
-    if (!isSection(section))
+    if (!isSection(section) && section != "model.moe")
       error = prefix + "unknown section [" + section +
               "] (expected model or train)";
     else
@@ -493,6 +533,9 @@ bool sddrt::applyOverride(const std::string &assignment, Config &config,
     error = prefix + problem;
     return false;
   }
+  // Setting a [model.moe] key makes the model an MoE model.
+  if (isMoEField(*field))
+    config.model.moe.enabled = true;
   return true;
 }
 
@@ -505,7 +548,7 @@ bool sddrt::validateConfig(const Config &config, std::string &error) {
   };
   // Sizes that must be positive.
   for (const Field &field : kFields) {
-    if (field.kind != Kind::Int)
+    if (field.kind != Kind::Int || !isActive(field, config))
       continue;
     std::string key = field.key;
     bool mayBeZero = key == "warmup" || key == "eval_every" ||
@@ -572,6 +615,18 @@ bool sddrt::validateConfig(const Config &config, std::string &error) {
       !positive("[train] adam_eps", t.adamEps) ||
       !positive("[train] clip", t.clip))
     return false;
+  if (m.moe.enabled) {
+    if (m.moe.topK > m.moe.experts)
+      return fail("[model.moe] top_k = " + std::to_string(m.moe.topK) +
+                  " must be in [1, experts = " + std::to_string(m.moe.experts) +
+                  "]");
+    if (m.moe.experts > std::numeric_limits<int32_t>::max())
+      return fail("[model.moe] experts = " + std::to_string(m.moe.experts) +
+                  " does not fit int32 expert indices");
+    if (!nonNegative("[model.moe] lb_coef", m.moe.lbCoef) ||
+        !nonNegative("[model.moe] z_coef", m.moe.zCoef))
+      return false;
+  }
   if (t.evalEvery > 0 && t.evalBatches == 0)
     return fail("[train] eval_batches = 0 but eval_every = " +
                 std::to_string(t.evalEvery) +
@@ -582,7 +637,11 @@ bool sddrt::validateConfig(const Config &config, std::string &error) {
 std::string sddrt::configToJSON(const Config &config) {
   nlohmann::ordered_json root;
   for (const Field &field : kFields) {
-    nlohmann::ordered_json &slot = root[field.section][field.key];
+    if (!isActive(field, config))
+      continue;
+    nlohmann::ordered_json &slot = isMoEField(field)
+                                       ? root["model"]["moe"][field.key]
+                                       : root[field.section][field.key];
     switch (field.kind) {
     case Kind::Int:
       slot = field.ref<int64_t>(config);
@@ -627,14 +686,31 @@ bool sddrt::configFromJSON(const std::string &text, Config &config,
         error = "config: [" + section.key() + "] is not an object";
         return false;
       }
+      // The items of the section, and those of [model.moe] after them.
+      std::vector<std::pair<std::string, const nlohmann::json *>> items;
       for (const auto &item : section.value().items()) {
-        const Field *field = findField(section.key(), item.key());
+        if (section.key() == "model" && item.key() == "moe") {
+          if (!item.value().is_object()) {
+            error = "config: [model.moe] is not an object";
+            return false;
+          }
+          result.model.moe.enabled = true;
+          for (const auto &moeItem : item.value().items())
+            items.emplace_back("moe." + moeItem.key(), &moeItem.value());
+          continue;
+        }
+        items.emplace_back(item.key(), &item.value());
+      }
+      for (const auto &[itemKey, valuePtr] : items) {
+        bool moe = itemKey.rfind("moe.", 0) == 0;
+        std::string sectionName = moe ? "model.moe" : section.key();
+        std::string key = moe ? itemKey.substr(4) : itemKey;
+        const Field *field = findField(sectionName, key);
         if (!field) {
-          error = "config: [" + section.key() + "] unknown key '" + item.key() +
-                  "'";
+          error = "config: [" + sectionName + "] unknown key '" + key + "'";
           return false;
         }
-        const nlohmann::json &value = item.value();
+        const nlohmann::json &value = *valuePtr;
         bool ok = true;
         switch (field->kind) {
         case Kind::Int:
@@ -690,6 +766,8 @@ std::string sddrt::configToTOML(const Config &config) {
   std::string text;
   std::string section;
   for (const Field &field : kFields) {
+    if (!isActive(field, config))
+      continue;
     if (section != field.section) {
       section = field.section;
       text += (text.empty() ? "[" : "\n[") + section + "]\n";
@@ -700,8 +778,14 @@ std::string sddrt::configToTOML(const Config &config) {
 }
 
 std::string sddrt::modelDifference(const Config &a, const Config &b) {
+  if (a.model.moe.enabled != b.model.moe.enabled)
+    return std::string("[model.moe] ") +
+           (a.model.moe.enabled ? "present" : "absent") + " vs " +
+           (b.model.moe.enabled ? "present" : "absent");
   for (const Field &field : kFields) {
     std::string key = field.key;
+    if (!isActive(field, a))
+      continue;
     if (std::string(field.section) == "train" && key != "seq_len" &&
         key != "batch_size")
       continue;

@@ -329,8 +329,7 @@ int sddrt::runTrain(const TrainOptions &options) {
   if (options.target == "cuda") {
     char why[512];
     if (!sdd_cuda_probe(why, sizeof(why))) {
-      printError(std::string("--target cuda needs an NVIDIA GPU, but ") +
-                 why);
+      printError(std::string("--target cuda needs an NVIDIA GPU, but ") + why);
       return 1;
     }
   }
@@ -508,6 +507,7 @@ int sddrt::runTrain(const TrainOptions &options) {
   };
 
   const int64_t firstStep = state.step + 1;
+  std::vector<float> stats(artifact.manifest().stats.size());
   Clock::time_point runStart = Clock::now();
   int status = 0;
   float loss = 0;
@@ -517,6 +517,15 @@ int sddrt::runTrain(const TrainOptions &options) {
     splitBatch(batch, B, T, inputs, targets);
     loss = artifact.gradStep(state.params.data(), inputs.data(), targets.data(),
                              grads.data());
+    // MoE statistics of this batch before the update (a forward pass of
+    // its own, left out of tokens_per_s).
+    double statsSeconds = 0;
+    if (!stats.empty()) {
+      Clock::time_point statsStart = Clock::now();
+      artifact.moeStats(state.params.data(), inputs.data(), stats.data());
+      statsSeconds =
+          std::chrono::duration<double>(Clock::now() - statsStart).count();
+    }
     float sum = artifact.gradSqNorm(grads.data());
     float hyper[8];
     adamwHyper(train, step, sum, hyper);
@@ -525,7 +534,8 @@ int sddrt::runTrain(const TrainOptions &options) {
     state.step = step;
     state.dataPosition = trainReader.getPosition();
     double seconds =
-        std::chrono::duration<double>(Clock::now() - start).count();
+        std::chrono::duration<double>(Clock::now() - start).count() -
+        statsSeconds;
     double tokensPerSecond = double(B * T) / std::max(seconds, 1e-9);
 
     nlohmann::ordered_json line;
@@ -534,6 +544,12 @@ int sddrt::runTrain(const TrainOptions &options) {
     line["lr"] = learningRate(train, step);
     line["grad_norm"] = std::sqrt(static_cast<double>(sum));
     line["tokens_per_s"] = tokensPerSecond;
+    if (!stats.empty()) {
+      nlohmann::ordered_json moe;
+      for (size_t i = 0; i < stats.size(); ++i)
+        moe[artifact.manifest().stats[i]] = stats[i];
+      line["moe"] = moe;
+    }
     bool evalNow = evaluates && std::isfinite(loss) &&
                    (step % train.evalEvery == 0 || step == train.steps);
     double evalLoss = 0;

@@ -30,18 +30,18 @@ BUILD="${SDD_BUILD_DIR:-$ROOT/build}"
 DEVICE="$BUILD/device"
 PYTHON="${PYTHON:-python3}"
 
-# The dense variants, small enough that the CPU reference takes seconds:
-# one layer more than the minimum so that layers chain.
+# The dense variants, two layers (so that layers chain) of the configs'
+# widths, batch 8 x 128 tokens: the CPU reference takes a second and each
+# GPU artifact is about 6 MB.
 VARIANTS=(sdd-prenorm sdd-postnorm sdd-deepnorm plain-prenorm plain-postnorm
   plain-deepnorm)
 SMALL=(--set model.n_layers=2 --set train.batch_size=8 --set train.seq_len=128
   --set train.eval_every=0 --set train.checkpoint_every=0)
-# The training-step timing: the variant's own config (4 layers, batch 16 x
-# 128 tokens), 40 steps.
+# Also without tensor cores (float32 products, checked at 1e-4).
+F32_VARIANT=sdd-prenorm
+# The training-step timing: the same model, 40 steps.
 TRAIN_VARIANT=sdd-prenorm
 TRAIN_STEPS=40
-TRAIN=(--set train.steps=$TRAIN_STEPS --set train.eval_every=0
-  --set train.checkpoint_every=0 --set train.warmup=5)
 
 die() {
   echo "device-check: error: $*" >&2
@@ -84,13 +84,9 @@ prepare() {
   echo "device-check: writing $DEVICE"
 
   "$PYTHON" "$ROOT/scripts/device_ops.py" "$DEVICE/ops" || die "device_ops.py failed"
-  local gpu="sdd-lower-to-nvvm=c-abi=1"
-  local flavors=(f32 bf16)
-  if ((emulated)); then
-    # The kernels run on the CPU; bf16 has no tensor cores there.
-    gpu="sdd-lower-to-nvvm=c-abi=1 emulate=1"
-    flavors=(f32)
-  fi
+  local gpu="sdd-lower-to-nvvm=c-abi=1" flavors=(f32 bf16)
+  # Emulated: the same kernels, mma.sync included, run on the CPU.
+  ((emulated)) && gpu="sdd-lower-to-nvvm=c-abi=1 emulate=1"
   echo "device-check: ops (CPU reference)"
   compile_module "$DEVICE/ops/ops.mlir" "$DEVICE/ops/ops-cpu.so" \
     "sdd-lower-to-cpu=c-abi=1" || die "compiling the ops for the CPU failed"
@@ -117,12 +113,10 @@ prepare() {
       --target=$target -o "$DEVICE/models/$variant-cuda.so" 2>/dev/null ||
       die "sdd-compile --target=$target $variant failed"
   done
-  if ((!emulated)); then
-    echo "device-check: model $TRAIN_VARIANT for the training-step timing"
-    "$BUILD/bin/sdd-compile" "$ROOT/models/$TRAIN_VARIANT.toml" "${TRAIN[@]}" \
-      --target=cuda -o "$DEVICE/models/train-cuda.so" 2>/dev/null ||
-      die "sdd-compile $TRAIN_VARIANT failed"
-  fi
+  echo "device-check: model $F32_VARIANT without tensor cores"
+  "$BUILD/bin/sdd-compile" "$ROOT/models/$F32_VARIANT.toml" "${SMALL[@]}" \
+    --target=$target --mma=0 -o "$DEVICE/models/$F32_VARIANT-cuda-f32.so" 2>/dev/null ||
+    die "sdd-compile --target=$target --mma=0 $F32_VARIANT failed"
 
   # The CPU artifacts' OpenMP runtime (LLVM's, absent on the GPU machine).
   cp -L /usr/lib/llvm-22/lib/libomp.so.5 "$DEVICE/lib/" || die "no libomp.so.5"
@@ -158,12 +152,8 @@ run_checks() {
   ROWS="$out/rows.tsv"
   : >"$ROWS"
   export LD_LIBRARY_PATH="$DEVICE/lib:$BUILD/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-  local status=0 flavors=cuda-f32,cuda-bf16 tol=1e-2 target=(--target cuda)
-  if ((emulated)); then
-    flavors=cuda-f32
-    tol=1e-4
-    target=()
-  fi
+  local status=0 target=(--target cuda)
+  ((emulated)) && target=()
 
   # The machine.
   if command -v nvidia-smi >/dev/null && ((!emulated)); then
@@ -191,38 +181,48 @@ EOF
   # 1. Every op, forward and backward, against the CPU build.
   echo "device-check: ops" >&2
   timeout 240 "$PYTHON" "$ROOT/scripts/device_check.py" ops "$DEVICE" "$ROWS" \
-    --flavors=$flavors >"$out/ops.log" 2>&1 || status=1
+    --flavors=cuda-f32,cuda-bf16 >"$out/ops.log" 2>&1 || status=1
   [[ -s $out/ops.log ]] && tail -3 "$out/ops.log" >&2
   timeout 60 "$PYTHON" "$ROOT/scripts/device_check.py" optimizer "$DEVICE" "$ROWS" \
     "${VARIANTS[@]}" >"$out/optimizer.log" 2>&1 || status=1
 
-  # 2. One training step of each variant: the GPU dump against the CPU dump.
+  # 2. One training step of each variant: the GPU dump against the CPU dump
+  # (bf16 matrix-product operands: 1e-2; the float32 build: 1e-4).
   echo "device-check: dump-step0" >&2
+  dump() {
+    local variant=$1 kind=$2
+    shift 2
+    timeout 120 "$BUILD/bin/sdd-train" "$ROOT/models/$variant.toml" "${SMALL[@]}" \
+      --data "$DEVICE/data/train.txt" --artifact "$DEVICE/models/$variant-$kind.so" \
+      "$@" --dump-step0 "$out/$variant-$kind.safetensors" >"$out/$variant-$kind.log" 2>&1
+  }
+  compare() {
+    local variant=$1 kind=$2 tol=$3 summary verdict=PASS worst
+    summary=$("$PYTHON" "$ROOT/scripts/compare_dumps.py" --summary --tol "$tol" \
+      "$out/$variant-$kind.safetensors" "$out/$variant-cpu.safetensors" 2>&1)
+    [[ $summary == *"dumps agree"* ]] || verdict=FAIL
+    worst=$(echo "$summary" | awk '$1=="loss"||$1=="grad"||$1=="next"{printf "%s %s  ", $1, $4}')
+    row dump-step0 "$variant" "$kind vs cpu" "${worst% }" "$tol" $verdict ""
+    [[ $verdict == PASS ]]
+  }
   for variant in "${VARIANTS[@]}"; do
-    local config="$ROOT/models/$variant.toml" ok=1
-    for kind in cpu cuda; do
-      local extra=()
-      [[ $kind == cuda ]] && extra=("${target[@]}")
-      timeout 120 "$BUILD/bin/sdd-train" "$config" "${SMALL[@]}" \
-        --data "$DEVICE/data/train.txt" --artifact "$DEVICE/models/$variant-$kind.so" \
-        "${extra[@]}" --dump-step0 "$out/$variant-$kind.safetensors" \
-        >"$out/$variant-$kind.log" 2>&1 || ok=0
-    done
-    if ((ok)); then
-      local summary
-      summary=$("$PYTHON" "$ROOT/scripts/compare_dumps.py" --summary --tol $tol \
-        "$out/$variant-cuda.safetensors" "$out/$variant-cpu.safetensors" 2>&1)
-      local verdict=PASS
-      [[ $summary == *"dumps agree"* ]] || { verdict=FAIL; status=1; }
-      local worst
-      worst=$(echo "$summary" | awk '$1=="loss"||$1=="grad"||$1=="next"{printf "%s %s  ", $1, $4}')
-      row dump-step0 "$variant" "cuda vs cpu" "${worst% }" "$tol" $verdict \
-        "$(echo "$summary" | grep -v 'worst\|dumps' | head -2 | tr '\n' ' ')"
-    else
-      row dump-step0 "$variant" "cuda vs cpu" - "$tol" FAIL \
-        "sdd-train failed: $(tail -1 "$out/$variant-cuda.log" "$out/$variant-cpu.log" | tr '\n' ' ' | cut -c1-200)"
+    if ! dump "$variant" cpu; then
+      row dump-step0 "$variant" cpu - - FAIL "$(tail -1 "$out/$variant-cpu.log")"
       status=1
+      continue
     fi
+    kinds=(cuda)
+    [[ $variant == "$F32_VARIANT" ]] && kinds+=(cuda-f32)
+    for kind in "${kinds[@]}"; do
+      local tol=1e-2
+      [[ $kind == cuda-f32 ]] && tol=1e-4
+      if dump "$variant" "$kind" "${target[@]}"; then
+        compare "$variant" "$kind" $tol || status=1
+      else
+        row dump-step0 "$variant" "$kind vs cpu" - $tol FAIL "$(tail -1 "$out/$variant-$kind.log")"
+        status=1
+      fi
+    done
   done
 
   # 3. Timings (information, never pass/fail).
@@ -235,29 +235,34 @@ EOF
       row time "SDD linear, torch eager" - - - SKIP "no PyTorch with CUDA in $PYTHON"
     fi
     echo "device-check: timing a training step" >&2
-    local config="$ROOT/models/$TRAIN_VARIANT.toml"
-    if timeout 180 "$BUILD/bin/sdd-train" "$config" "${TRAIN[@]}" --target cuda \
-      --data "$DEVICE/data/train.txt" --artifact "$DEVICE/models/train-cuda.so" \
-      --out "$out/train" >"$out/train.log" 2>&1; then
-      local tokens
-      tokens=$("$PYTHON" - "$out/train/metrics.jsonl" <<'EOF'
+    local config="$ROOT/models/$TRAIN_VARIANT.toml" what
+    what="train step $TRAIN_VARIANT (2 layers, 8x128 tokens)"
+    for kind in cuda cuda-f32; do
+      [[ -f $DEVICE/models/$TRAIN_VARIANT-$kind.so ]] || continue
+      if timeout 180 "$BUILD/bin/sdd-train" "$config" "${SMALL[@]}" --steps $TRAIN_STEPS \
+        --target cuda --data "$DEVICE/data/train.txt" \
+        --artifact "$DEVICE/models/$TRAIN_VARIANT-$kind.so" \
+        --out "$out/train-$kind" >"$out/train-$kind.log" 2>&1; then
+        local ms
+        ms=$("$PYTHON" - "$out/train-$kind/metrics.jsonl" <<'EOF'
 import json, statistics, sys
 rates = [json.loads(l)["tokens_per_s"] for l in open(sys.argv[1])][10:]
-print("%.0f" % statistics.median(rates))
+rate = statistics.median(rates)
+print("%.2f ms|%.0f tok/s" % (8 * 128 / rate * 1e3, rate))
 EOF
 )
-      local tokens_per_step
-      tokens_per_step=$(awk -F= '/batch_size/{b=$2} /seq_len/{t=$2} END{print b*t}' "$config")
-      row time "train step $TRAIN_VARIANT.toml" "sdd cuda" \
-        "$("$PYTHON" -c "print('%.2f ms' % ($tokens_per_step / $tokens * 1e3))")" - INFO "$tokens tok/s"
-    else
-      row time "train step $TRAIN_VARIANT.toml" "sdd cuda" - - FAIL "$(tail -1 "$out/train.log")"
-      status=1
-    fi
+        row time "$what" "sdd $kind" "${ms%%|*}" - INFO "${ms#*|}; includes the host copies of parameters, gradients and Adam state"
+      else
+        row time "$what" "sdd $kind" - - FAIL "$(tail -1 "$out/train-$kind.log")"
+        status=1
+      fi
+    done
     if "$PYTHON" -c "import torch; assert torch.cuda.is_available()" 2>/dev/null; then
+      local sets=()
+      for ((i = 1; i < ${#SMALL[@]}; i += 2)); do sets+=("${SMALL[i]}"); done
       timeout 180 "$PYTHON" "$ROOT/scripts/device_check.py" bench-train-torch "$ROWS" \
-        "$config" 30 >"$out/torch.log" 2>&1 ||
-        row time "train step $TRAIN_VARIANT.toml" "torch eager" - - FAIL "$(tail -1 "$out/torch.log")"
+        "$what" "$config" 30 "${sets[@]}" >"$out/torch.log" 2>&1 ||
+        row time "$what" "torch eager" - - FAIL "$(tail -1 "$out/torch.log")"
     fi
   fi
 

@@ -5,7 +5,7 @@ shell script, which sets the library path and collects the table.
     device_check.py ops DEVICE_DIR ROWS.tsv [--flavors cpu-emu,...]
     device_check.py optimizer DEVICE_DIR ROWS.tsv VARIANT...
     device_check.py bench-linear DEVICE_DIR ROWS.tsv
-    device_check.py bench-train-torch ROWS.tsv CONFIG.toml STEPS [k=v]...
+    device_check.py bench-train-torch ROWS.tsv WHAT CONFIG.toml STEPS [k=v]...
     device_check.py table ROWS.tsv
 
 `ops` calls every function of DEVICE_DIR/ops/ops.json (each op of the dense
@@ -273,7 +273,7 @@ def load_toml_config(path, overrides):
     return config
 
 
-def cmd_bench_train_torch(rows, config_path, steps, overrides):
+def cmd_bench_train_torch(rows, what, config_path, steps, overrides):
     """A training step of the same model in PyTorch eager (bf16 autocast for
     the matrix products, float32 master weights, AdamW, clipping)."""
     import torch
@@ -389,9 +389,9 @@ def cmd_bench_train_torch(rows, config_path, steps, overrides):
         optimizer.step()
 
     seconds = cuda_timer(torch)(step, steps)
-    add_row(rows, "time", "train step %s" % os.path.basename(config_path),
-            "torch eager bf16", "%.2f ms" % (seconds * 1e3), "-", "INFO",
-            "%.0f tok/s" % (B * T / seconds))
+    add_row(rows, "time", what, "torch eager bf16",
+            "%.2f ms" % (seconds * 1e3), "-", "INFO",
+            "%.0f tok/s; autocast bf16, SDPA attention, AdamW" % (B * T / seconds))
     return 0
 
 
@@ -428,7 +428,8 @@ def main(argv):
     if command == "bench-linear":
         return cmd_bench_linear(argv[2], argv[3])
     if command == "bench-train-torch":
-        return cmd_bench_train_torch(argv[2], argv[3], int(argv[4]), argv[5:])
+        return cmd_bench_train_torch(argv[2], argv[3], argv[4], int(argv[5]),
+                                     argv[6:])
     if command == "table":
         return cmd_table(argv[2])
     sys.stderr.write(__doc__)

@@ -126,6 +126,8 @@ class Dump:
 KNOWN_KEYS = {
     "model": {"vocab_size", "d_model", "n_layers", "n_heads", "n_kv_heads", "ffn_hidden", "norm",
               "linear", "tie_embeddings", "rope_base", "norm_eps", "init_std", "sdd_init_scale"},
+    # [model.moe] (a table inside [model] in the JSON): an MoE model.
+    "model.moe": {"experts", "top_k", "expert_hidden", "lb_coef", "z_coef"},
     "train": {"seq_len", "batch_size", "steps", "lr", "min_lr_ratio", "warmup", "weight_decay",
               "beta1", "beta2", "adam_eps", "clip", "seed", "eval_every", "eval_batches",
               "checkpoint_every"},
@@ -151,6 +153,21 @@ class Model:
         self.H = key("model", "n_heads", config)
         self.Hkv = key("model", "n_kv_heads", config)
         self.F = key("model", "ffn_hidden", config)
+        # MODEL_SPEC section 3: [model.moe] replaces every FFN by experts.
+        self.moe = config["model"].get("moe")
+        if self.moe is not None:
+            if not isinstance(self.moe, dict):
+                fail("config has [model] moe that is not a table")
+            for name in self.moe:
+                if name not in KNOWN_KEYS["model.moe"]:
+                    fail("config has [model.moe] %s, which this reference does not model" % name)
+            self.E = int(self.moe["experts"])
+            self.K = int(self.moe["top_k"])
+            self.Fe = int(self.moe["expert_hidden"])
+            self.lb_coef = float(self.moe.get("lb_coef", 0.01))
+            self.z_coef = float(self.moe.get("z_coef", 0.001))
+            if not 1 <= self.K <= self.E:
+                fail("[model.moe] top_k = %d is not in [1, experts = %d]" % (self.K, self.E))
         self.norm = key("model", "norm", config)
         self.linear = key("model", "linear", config)
         self.tied = key("model", "tie_embeddings", config)
@@ -164,7 +181,7 @@ class Model:
         # another norm, ...): refuse rather than check the wrong model.
         for section, known in KNOWN_KEYS.items():
             for name in config.get(section, {}):
-                if name not in known:
+                if name not in known and not (section == "model" and name == "moe"):
                     fail("config has [%s] %s, which this reference does not model" % (section, name))
         if self.D % self.H or self.H % self.Hkv:
             fail("inconsistent heads: d_model %d, n_heads %d, n_kv_heads %d" % (self.D, self.H, self.Hkv))
@@ -187,6 +204,15 @@ class Model:
             out += [(p + "attn.out.weight", [D, H * Dh])]
             if sdd:
                 out += [(p + "attn.out.alpha", [D])]
+            if self.moe is not None:
+                E, Fe = self.E, self.Fe
+                out += [(p + "moe.router.weight", [E, D]), (p + "moe.up.weight", [E, 2 * Fe, D])]
+                if sdd:
+                    out += [(p + "moe.up.alpha", [E, 2 * Fe])]
+                out += [(p + "moe.down.weight", [E, D, Fe])]
+                if sdd:
+                    out += [(p + "moe.down.alpha", [E, D])]
+                continue
             out += [(p + "ffn.up.weight", [2 * F, D])]
             if sdd:
                 out += [(p + "ffn.up.alpha", [2 * F])]
@@ -210,7 +236,8 @@ class Model:
         return alpha * z / self.rms(z)
 
     def swiglu(self, a):
-        u, g = a[..., : self.F], a[..., self.F :]
+        half = a.shape[-1] // 2
+        u, g = a[..., :half], a[..., half:]
         return g * torch.sigmoid(g) * u
 
     def rope(self, x):
@@ -250,7 +277,38 @@ class Model:
             return self.sdd_linear(c, P[p + "attn.out.weight"], P[p + "attn.out.alpha"])
         return c @ P[p + "attn.out.weight"].t()
 
+    def moe_layer(self, x, P, p):
+        """MODEL_SPEC section 3, computed densely: every expert on every
+        token, weighted by the gate where selected and 0 elsewhere."""
+        E, K, Fe = self.E, self.K, self.Fe
+        r = x @ P[p + "moe.router.weight"].t()  # [B, T, E]
+        probs = torch.softmax(r, dim=-1)
+        # The k largest, ties to the lower index (a stable descending sort).
+        order = torch.sort(probs.detach(), dim=-1, descending=True, stable=True).indices
+        chosen = order[..., :K]
+        mask = torch.zeros_like(probs).scatter(-1, chosen, 1.0)  # constant
+        gates = probs * mask
+        y = torch.zeros_like(x)
+        for e in range(E):
+            a = x @ P[p + "moe.up.weight"][e].t()  # [B, T, 2Fe]
+            if self.linear == "sdd":
+                u, g = a[..., :Fe], a[..., Fe:]
+                a = P[p + "moe.up.alpha"][e] * torch.cat([u / self.rms(u), g / self.rms(g)], dim=-1)
+            o = self.swiglu(a) @ P[p + "moe.down.weight"][e].t()
+            if self.linear == "sdd":
+                o = P[p + "moe.down.alpha"][e] * o / self.rms(o)
+            y = y + gates[..., e : e + 1] * o
+        N = r.shape[0] * r.shape[1]
+        f = mask.reshape(N, E).sum(dim=0) / (N * K)  # constant
+        Pm = probs.reshape(N, E).mean(dim=0)
+        lb = E * (f * Pm).sum()
+        z = (torch.logsumexp(r, dim=-1) ** 2).mean()
+        self.aux.append(self.lb_coef * lb + self.z_coef * z)
+        return y
+
     def ffn(self, x, P, p):
+        if self.moe is not None:
+            return self.moe_layer(x, P, p)
         if self.linear == "sdd":
             a = self.sdd_linear(x, P[p + "ffn.up.weight"], P[p + "ffn.up.alpha"])
             return self.sdd_linear(self.swiglu(a), P[p + "ffn.down.weight"], P[p + "ffn.down.alpha"])
@@ -259,6 +317,7 @@ class Model:
     # Wiring (section 4) and loss (section 5).
     def loss(self, P, inputs, targets):
         x = P["embed.weight"][inputs]
+        self.aux = []
         a = (2.0 * self.L) ** 0.25
         for i in range(self.L):
             p = "layers.%d." % i
@@ -280,7 +339,10 @@ class Model:
         head = P["embed.weight"] if self.tied else P["lm_head.weight"]
         logits = x @ head.t()
         logp = torch.log_softmax(logits, dim=-1)
-        return -logp.gather(-1, targets[..., None]).mean()
+        loss = -logp.gather(-1, targets[..., None]).mean()
+        for aux in self.aux:
+            loss = loss + aux
+        return loss
 
 
 # ---------------------------------------------------------------------------

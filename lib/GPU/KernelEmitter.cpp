@@ -213,16 +213,11 @@ static Value loadInput(OpBuilder &b, Location loc, linalg::LinalgOp op,
       applyMap(b, loc, op.getMatchingIndexingMap(input), loopIdx));
 }
 
-/// Rounds an f32 value to the nearest bf16 and back.
-static Value roundedToBF16(OpBuilder &b, Location loc, Value value) {
-  Value narrow = arith::TruncFOp::create(b, loc, b.getBF16Type(), value);
-  return arith::ExtFOp::create(b, loc, value.getType(), narrow);
-}
-
-SmallVector<Value> KernelEmitter::emitPayload(
-    OpBuilder &b, Location loc, linalg::LinalgOp op, ArrayRef<Value> loopIdx,
-    ArrayRef<Value> outs, const IRMapping &base,
-    const ContractionPayload *rounded) {
+SmallVector<Value> KernelEmitter::emitPayload(OpBuilder &b, Location loc,
+                                              linalg::LinalgOp op,
+                                              ArrayRef<Value> loopIdx,
+                                              ArrayRef<Value> outs,
+                                              const IRMapping &base) {
   IRMapping mapping = base;
   Block *body = op.getBlock();
   unsigned numInputs = op.getNumDpsInputs();
@@ -238,15 +233,6 @@ SmallVector<Value> KernelEmitter::emitPayload(
   for (Operation &payload : body->without_terminator()) {
     if (auto index = dyn_cast<linalg::IndexOp>(payload)) {
       mapping.map(index.getResult(), loopIdx[index.getDim()]);
-      continue;
-    }
-    if (rounded && &payload == rounded->product) {
-      // Only the product sees the rounded operands.
-      IRMapping local = mapping;
-      for (Value operand : payload.getOperands())
-        local.map(operand, roundedToBF16(b, loc, mapping.lookup(operand)));
-      mapping.map(payload.getResult(0),
-                  b.clone(payload, local)->getResult(0));
       continue;
     }
     b.clone(payload, mapping);
@@ -299,8 +285,7 @@ Value KernelEmitter::evaluate(OpBuilder &b, Location loc, linalg::LinalgOp op,
 LogicalResult KernelEmitter::emitTiled(const OpInfo &info,
                                        ArrayRef<int64_t> threads,
                                        ArrayRef<int64_t> points,
-                                       StringRef kind,
-                                       const ContractionPayload *rounded) {
+                                       StringRef kind) {
   linalg::LinalgOp op = info.op;
   Location loc = op.getLoc();
   OpBuilder b(op);
@@ -390,7 +375,7 @@ LogicalResult KernelEmitter::emitTiled(const OpInfo &info,
       SmallVector<Value> values = emitPayload(
           b, loc, op, point.safe,
           ArrayRef<Value>(accumulators).slice(p * numOutputs, numOutputs),
-          base, rounded);
+          base);
       results.append(values);
     }
   } else {
@@ -413,7 +398,7 @@ LogicalResult KernelEmitter::emitTiled(const OpInfo &info,
                 nb, loc, op, idx,
                 SmallVector<Value>(
                     iterArgs.slice(p * numOutputs, numOutputs)),
-                base, rounded);
+                base);
             next.append(values.begin(), values.end());
           }
           return next;
@@ -607,19 +592,18 @@ LogicalResult KernelEmitter::emit(linalg::LinalgOp op) {
 
   if (!info.reduction.empty() && reductionPoints >= 8) {
     if (auto dims = findRegisterTileDims(info)) {
-      std::optional<ContractionPayload> payload =
-          matchContractionPayload(info, dims->first, dims->second);
-      if (useMma && payload && info.ranges[dims->first] >= 16 &&
+      if (useMma && info.ranges[dims->first] >= 16 &&
           info.ranges[dims->second] >= 16 && reductionPoints >= 16)
-        return emitMma(info, dims->first, dims->second, *payload);
+        if (std::optional<ContractionPayload> payload =
+                matchContractionPayload(info, dims->first, dims->second))
+          return emitMma(info, dims->first, dims->second, *payload);
       // A register tile of up to 4x4 outputs per thread over 16x16 threads.
       for (unsigned d : {dims->first, dims->second}) {
         int64_t blockTile = std::min<int64_t>(64, powerOf2AtLeast(info.ranges[d]));
         points[d] = blockTile >= 64 ? 4 : std::max<int64_t>(1, blockTile / 16);
         threads[d] = blockTile / points[d];
       }
-      return emitTiled(info, threads, points, "contract",
-                       roundToBF16 && payload ? &*payload : nullptr);
+      return emitTiled(info, threads, points, "contract");
     }
   }
   if (!info.reduction.empty() && reductionPoints >= kWarpSize) {

@@ -50,14 +50,8 @@ struct ContractionPayload {
 class KernelEmitter {
 public:
   /// `useMma`: f32 contractions on tensor cores with bf16 operands.
-  /// `roundToBF16`: instead, keep the register-tiled kernel but round the
-  /// operands of contractions to bf16, which reproduces the numerics of the
-  /// tensor-core kernel where tensor cores cannot run (sdd-gpu-launch-to-
-  /// loops).
-  KernelEmitter(func::FuncOp func, StringRef moduleName, bool useMma,
-                bool roundToBF16)
-      : func(func), moduleName(moduleName), useMma(useMma),
-        roundToBF16(roundToBF16) {}
+  KernelEmitter(func::FuncOp func, StringRef moduleName, bool useMma)
+      : func(func), moduleName(moduleName), useMma(useMma) {}
 
   LogicalResult emit(linalg::LinalgOp op);
 
@@ -76,12 +70,10 @@ private:
   void sinkHostScalars(OpBuilder &b, linalg::LinalgOp op, IRMapping &mapping);
 
   /// The payload at the iteration point `loopIdx`, with the given output
-  /// values (null where the payload does not read the output). With
-  /// `rounded`, the operands of its product are rounded to bf16.
+  /// values (null where the payload does not read the output).
   SmallVector<Value> emitPayload(OpBuilder &b, Location loc,
                                  linalg::LinalgOp op, ArrayRef<Value> loopIdx,
-                                 ArrayRef<Value> outs, const IRMapping &base,
-                                 const ContractionPayload *rounded = nullptr);
+                                 ArrayRef<Value> outs, const IRMapping &base);
 
   /// The value of `root`, a value of the payload, at `loopIdx`: clones the
   /// payload ops it depends on, loading only the inputs they read.
@@ -89,8 +81,7 @@ private:
                  ArrayRef<Value> loopIdx, const IRMapping &base);
 
   LogicalResult emitTiled(const OpInfo &info, ArrayRef<int64_t> threads,
-                          ArrayRef<int64_t> points, StringRef kind,
-                          const ContractionPayload *rounded = nullptr);
+                          ArrayRef<int64_t> points, StringRef kind);
   LogicalResult emitReduction(const OpInfo &info, const Combiners &combiners,
                               bool blockPerOutput);
   /// Tensor cores (MmaKernel.cpp).
@@ -99,7 +90,7 @@ private:
 
   func::FuncOp func;
   std::string moduleName;
-  bool useMma, roundToBF16;
+  bool useMma;
   unsigned counter = 0;
 };
 

@@ -47,10 +47,20 @@ struct Phase {
   SmallVector<Operation *> ops;
 };
 
+/// The helper that emulates mma.sync m16n8k16 bf16 for every warp of a
+/// block, shared by all mma ops of the module:
+///   (a0..a3, b0, b1: memref<?xi32>, c0..c3, d0..d3: memref<?xf32>,
+///    warps: index)
+/// where element t of each buffer is thread t's register. Lane l holds A
+/// rows l/4 (+8), columns 2(l%4) (+1, +8); B column l/4, rows 2(l%4) (+1,
+/// +8); C/D row l/4 (+8), columns 2(l%4) (+1) (the PTX ISA's layouts, also
+/// nvgpu's MMAUtils); a register's low half is the lower column (row of B).
+func::FuncOp getOrCreateMmaHelper(ModuleOp module);
+
 class Emulator {
 public:
-  Emulator(gpu::LaunchOp launch, int64_t threads)
-      : launch(launch), numThreads(threads) {}
+  Emulator(gpu::LaunchOp launch, int64_t threads, func::FuncOp mmaHelper)
+      : launch(launch), numThreads(threads), mmaHelper(mmaHelper) {}
 
   LogicalResult run(int64_t gridX);
 
@@ -66,6 +76,7 @@ private:
 
   gpu::LaunchOp launch;
   int64_t numThreads;
+  func::FuncOp mmaHelper;
   Location loc = launch.getLoc();
   /// Where per-thread buffers go: before the loop over blocks.
   OpBuilder::InsertPoint allocaPoint;
@@ -311,9 +322,7 @@ LogicalResult Emulator::emitBlock(OpBuilder &b, Block &block,
 }
 
 /// mma.sync m16n8k16 (row-major bf16 A, column-major bf16 B, f32 C/D) for
-/// each warp: gathers the lanes' fragments, multiplies, scatters the result.
-/// Lane l holds A rows l/4 (+8), columns 2(l%4) (+1, +8); B column l/4, rows
-/// 2(l%4) (+1, +8); C/D row l/4 (+8), columns 2(l%4) (+1).
+/// each warp of the block, through the module's helper.
 LogicalResult Emulator::emitMma(OpBuilder &b, Phase &phase) {
   auto mma = cast<NVVM::MmaOp>(phase.ops.front());
   auto shape = mma.getShapeAttr();
@@ -324,40 +333,84 @@ LogicalResult Emulator::emitMma(OpBuilder &b, Phase &phase) {
     return mma.emitOpError("only m16n8k16 bf16 mma can be emulated");
   if (numThreads % kWarpSize != 0)
     return mma.emitOpError("needs whole warps");
-  SmallVector<Value> a, bb, c, d(4);
-  for (Value v : mma.getOperandA())
-    a.push_back(storageFor(v));
-  for (Value v : mma.getOperandB())
-    bb.push_back(storageFor(v));
-  for (Value v : mma.getOperandC())
-    c.push_back(storageFor(v));
+  SmallVector<Value> buffers;
+  for (Value v : mma->getOperands())
+    buffers.push_back(storageFor(v));
+  SmallVector<Value> results(4);
   for (Operation *op : ArrayRef<Operation *>(phase.ops).drop_front()) {
     auto extract = cast<LLVM::ExtractValueOp>(op);
-    d[extract.getPosition()[0]] = storageFor(extract.getResult());
+    results[extract.getPosition()[0]] = storageFor(extract.getResult());
   }
-  for (Value &buffer : d)
+  for (Value &buffer : results)
     if (!buffer) {
       OpBuilder ab(launch.getContext());
       ab.restoreInsertionPoint(allocaPoint);
       buffer = memref::AllocaOp::create(
           ab, loc, MemRefType::get({numThreads}, ab.getF32Type()));
     }
+  buffers.append(results);
+  SmallVector<Value> args;
+  for (Value buffer : buffers) {
+    auto type = cast<MemRefType>(buffer.getType());
+    args.push_back(memref::CastOp::create(
+        b, loc, MemRefType::get({ShapedType::kDynamic}, type.getElementType()),
+        buffer));
+  }
+  args.push_back(arith::ConstantIndexOp::create(b, loc, numThreads / kWarpSize));
+  func::CallOp::create(b, loc, mmaHelper, args);
+  return success();
+}
+
+func::FuncOp getOrCreateMmaHelper(ModuleOp module) {
+  constexpr StringLiteral kName = "__sdd_emulate_mma_m16n8k16_bf16";
+  if (auto existing = module.lookupSymbol<func::FuncOp>(kName))
+    return existing;
+  MLIRContext *ctx = module.getContext();
+  Location loc = module.getLoc();
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  Type i32 = b.getI32Type(), f32 = b.getF32Type();
+  auto i32s = MemRefType::get({ShapedType::kDynamic}, i32);
+  auto f32s = MemRefType::get({ShapedType::kDynamic}, f32);
+  SmallVector<Type> inputs(6, i32s);
+  inputs.append(8, f32s);
+  inputs.push_back(b.getIndexType());
+  auto func = func::FuncOp::create(b, loc, kName,
+                                   FunctionType::get(ctx, inputs, {}));
+  func.setPrivate();
+  Block *entry = func.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  ValueRange args = entry->getArguments();
+  ValueRange a = args.slice(0, 4), bb = args.slice(4, 2), c = args.slice(6, 4),
+             d = args.slice(10, 4);
+  Value warps = args[14];
 
   auto idx = [&](OpBuilder &ob, int64_t v) {
     return arith::ConstantIndexOp::create(ob, loc, v).getResult();
   };
+  auto div = [&](OpBuilder &ob, Value v, int64_t by) {
+    return arith::DivUIOp::create(ob, loc, v, idx(ob, by)).getResult();
+  };
+  auto rem = [&](OpBuilder &ob, Value v, int64_t by) {
+    return arith::RemUIOp::create(ob, loc, v, idx(ob, by)).getResult();
+  };
+  auto add = [&](OpBuilder &ob, Value x, Value y) {
+    return arith::AddIOp::create(ob, loc, x, y).getResult();
+  };
+  auto mul = [&](OpBuilder &ob, Value x, int64_t by) {
+    return arith::MulIOp::create(ob, loc, x, idx(ob, by)).getResult();
+  };
   // The element of a packed bf16 pair: low half first.
   auto unpack = [&](OpBuilder &ob, Value word, Value high) {
     Value shift = arith::SelectOp::create(
-        ob, loc, high, arith::ConstantIntOp::create(ob, loc, ob.getI32Type(), 16),
-        arith::ConstantIntOp::create(ob, loc, ob.getI32Type(), 0));
+        ob, loc, high, arith::ConstantIntOp::create(ob, loc, i32, 16),
+        arith::ConstantIntOp::create(ob, loc, i32, 0));
     Value bits = arith::TruncIOp::create(
         ob, loc, ob.getI16Type(), arith::ShRUIOp::create(ob, loc, word, shift));
     Value half = arith::BitcastOp::create(ob, loc, ob.getBF16Type(), bits);
-    return arith::ExtFOp::create(ob, loc, ob.getF32Type(), half).getResult();
+    return arith::ExtFOp::create(ob, loc, f32, half).getResult();
   };
-  // Loads buffers[index] where `which` picks the buffer.
-  auto select = [&](OpBuilder &ob, ArrayRef<Value> buffers, Value which,
+  // buffers[which][thread].
+  auto select = [&](OpBuilder &ob, ValueRange buffers, Value which,
                     Value thread) {
     Value result = memref::LoadOp::create(ob, loc, buffers[0], thread);
     for (int64_t i = 1, e = buffers.size(); i < e; ++i) {
@@ -369,28 +422,16 @@ LogicalResult Emulator::emitMma(OpBuilder &b, Phase &phase) {
     }
     return result;
   };
-  auto loop = [&](OpBuilder &ob, int64_t n,
+  auto loop = [&](OpBuilder &ob, Value count,
                   function_ref<void(OpBuilder &, Value)> body) {
-    auto l = scf::ForOp::create(ob, loc, idx(ob, 0), idx(ob, n), idx(ob, 1));
+    auto l = scf::ForOp::create(ob, loc, idx(ob, 0), count, idx(ob, 1));
     OpBuilder inner = OpBuilder::atBlockTerminator(l.getBody());
     body(inner, l.getInductionVar());
   };
-  loop(b, numThreads / kWarpSize, [&](OpBuilder &wb, Value warp) {
-    Value warpBase = arith::MulIOp::create(wb, loc, warp, idx(wb, kWarpSize));
-    loop(wb, 16, [&](OpBuilder &ib, Value i) {
-      loop(ib, 8, [&](OpBuilder &jb, Value j) {
-        auto div = [&](OpBuilder &ob, Value v, int64_t by) {
-          return arith::DivUIOp::create(ob, loc, v, idx(ob, by)).getResult();
-        };
-        auto rem = [&](OpBuilder &ob, Value v, int64_t by) {
-          return arith::RemUIOp::create(ob, loc, v, idx(ob, by)).getResult();
-        };
-        auto add = [&](OpBuilder &ob, Value x, Value y) {
-          return arith::AddIOp::create(ob, loc, x, y).getResult();
-        };
-        auto mul = [&](OpBuilder &ob, Value x, int64_t by) {
-          return arith::MulIOp::create(ob, loc, x, idx(ob, by)).getResult();
-        };
+  loop(b, warps, [&](OpBuilder &wb, Value warp) {
+    Value warpBase = mul(wb, warp, kWarpSize);
+    loop(wb, idx(wb, 16), [&](OpBuilder &ib, Value i) {
+      loop(ib, idx(ib, 8), [&](OpBuilder &jb, Value j) {
         // C/D element (i, j): lane 4 (i % 8) + j / 2, value 2 (i / 8) + j % 2.
         Value cLane = add(jb, warpBase,
                           add(jb, mul(jb, rem(jb, i, 8), 4), div(jb, j, 2)));
@@ -400,9 +441,8 @@ LogicalResult Emulator::emitMma(OpBuilder &b, Phase &phase) {
             jb, loc, idx(jb, 0), idx(jb, 16), idx(jb, 1), ValueRange{init},
             [&](OpBuilder &kb, Location, Value k, ValueRange acc) {
               Value pairLane = div(kb, rem(kb, k, 8), 2);
-              Value high = arith::CmpIOp::create(kb, loc,
-                                                 arith::CmpIPredicate::eq,
-                                                 rem(kb, k, 2), idx(kb, 1));
+              Value high = arith::CmpIOp::create(
+                  kb, loc, arith::CmpIPredicate::eq, rem(kb, k, 2), idx(kb, 1));
               // A (i, k): lane 4 (i % 8) + (k % 8) / 2, register
               // (i / 8) + 2 (k / 8).
               Value aLane = add(kb, warpBase,
@@ -410,8 +450,7 @@ LogicalResult Emulator::emitMma(OpBuilder &b, Phase &phase) {
               Value aReg = add(kb, div(kb, i, 8), mul(kb, div(kb, k, 8), 2));
               Value aValue = unpack(kb, select(kb, a, aReg, aLane), high);
               // B (k, j): lane 4 j + (k % 8) / 2, register k / 8.
-              Value bLane =
-                  add(kb, warpBase, add(kb, mul(kb, j, 4), pairLane));
+              Value bLane = add(kb, warpBase, add(kb, mul(kb, j, 4), pairLane));
               Value bValue =
                   unpack(kb, select(kb, bb, div(kb, k, 8), bLane), high);
               Value product = arith::MulFOp::create(kb, loc, aValue, bValue);
@@ -424,19 +463,19 @@ LogicalResult Emulator::emitMma(OpBuilder &b, Phase &phase) {
           Value is = arith::CmpIOp::create(jb, loc, arith::CmpIPredicate::eq,
                                            cValue, idx(jb, v));
           auto ifOp = scf::IfOp::create(jb, loc, is, false);
-          OpBuilder tb = OpBuilder::atBlockTerminator(
-              &ifOp.getThenRegion().front());
+          OpBuilder tb =
+              OpBuilder::atBlockTerminator(&ifOp.getThenRegion().front());
           memref::StoreOp::create(tb, loc, result, d[v], cLane);
         }
       });
     });
   });
-  return success();
+  func::ReturnOp::create(b, loc);
+  return func;
 }
 
 LogicalResult Emulator::run(int64_t gridX) {
   OpBuilder b(launch);
-  allocaPoint = b.saveInsertionPoint();
   IRMapping mapping;
   for (BlockArgument arg : launch.getWorkgroupAttributions()) {
     auto type = cast<MemRefType>(arg.getType());
@@ -445,11 +484,13 @@ LogicalResult Emulator::run(int64_t gridX) {
                          MemRefType::get(type.getShape(),
                                          type.getElementType())));
   }
-  allocaPoint = b.saveInsertionPoint();
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
   auto blockLoop = scf::ForOp::create(
       b, loc, zero, arith::ConstantIndexOp::create(b, loc, gridX), one);
+  // Per-thread buffers go before the loop over blocks, which reuses them.
+  allocaPoint = OpBuilder::InsertPoint(blockLoop->getBlock(),
+                                       blockLoop->getIterator());
   OpBuilder lb = OpBuilder::atBlockTerminator(blockLoop.getBody());
   gpu::KernelDim3 ids = launch.getBlockIds(), tids = launch.getThreadIds(),
                   gridSize = launch.getGridSize(),
@@ -467,7 +508,7 @@ LogicalResult Emulator::run(int64_t gridX) {
   return success();
 }
 
-LogicalResult emulate(gpu::LaunchOp launch) {
+LogicalResult emulate(gpu::LaunchOp launch, func::FuncOp mmaHelper) {
   auto constant = [](Value v) { return getConstantIntValue(v); };
   std::optional<int64_t> gridX = constant(launch.getGridSizeX()),
                          blockX = constant(launch.getBlockSizeX());
@@ -477,16 +518,22 @@ LogicalResult emulate(gpu::LaunchOp launch) {
       constant(launch.getBlockSizeZ()) != 1)
     return launch.emitOpError("only one-dimensional launches of constant "
                               "size can be emulated");
-  return Emulator(launch, *blockX).run(*gridX);
+  return Emulator(launch, *blockX, mmaHelper).run(*gridX);
 }
 
 struct SDDGPULaunchToLoops
     : public sdd::impl::SDDGPULaunchToLoopsBase<SDDGPULaunchToLoops> {
   void runOnOperation() override {
     SmallVector<gpu::LaunchOp> launches;
-    getOperation().walk([&](gpu::LaunchOp op) { launches.push_back(op); });
+    bool anyMma = false;
+    getOperation().walk([&](gpu::LaunchOp op) {
+      launches.push_back(op);
+      op.walk([&](NVVM::MmaOp) { anyMma = true; });
+    });
+    func::FuncOp mmaHelper =
+        anyMma ? getOrCreateMmaHelper(getOperation()) : nullptr;
     for (gpu::LaunchOp launch : launches)
-      if (failed(emulate(launch)))
+      if (failed(emulate(launch, mmaHelper)))
         return signalPassFailure();
   }
 };

@@ -47,7 +47,7 @@ struct SDDLinalgToGPU
       if (!op->getParentOfType<gpu::LaunchOp>())
         ops.push_back(op);
     });
-    KernelEmitter emitter(func, kernelModule, useMma, roundToBF16);
+    KernelEmitter emitter(func, kernelModule, useMma);
     for (linalg::LinalgOp op : ops) {
       if (!op.hasPureBufferSemantics()) {
         op.emitOpError("must be on buffers (run one-shot-bufferize first)");

@@ -201,53 +201,54 @@ LogicalResult KernelEmitter::emitMma(const OpInfo &info, unsigned m,
   SmallVector<Value> init(kTilesM * kTilesN * 4, cZero);
 
   // Stages one 64x32 side of the k-tile at `k0`: thread t evaluates the
-  // prologue for elements t, t + 128, ... and stores them as bf16.
-  auto stage = [&](OpBuilder &lb, Value k0, Value root, unsigned dim,
+  // prologue for elements t, t + 128, ... and stores them as bf16. A loop,
+  // not unrolled: the prologue may be long and there are 16 elements.
+  auto stage = [&](OpBuilder &b, Value k0, Value root, unsigned dim,
                    int64_t size, Value tileBase, Value tile, bool kFast) {
-    for (int64_t e = 0; e < kTileM * kTileK / kThreads; ++e) {
-      Value linear = addIndex(lb, loc, tid, constantIndex(lb, loc, e * kThreads));
-      Value row, col;
-      if (kFast) {
-        row = arith::DivUIOp::create(lb, loc, linear,
-                                     constantIndex(lb, loc, kTileK));
-        col = arith::RemUIOp::create(lb, loc, linear,
-                                     constantIndex(lb, loc, kTileK));
-      } else {
-        col = arith::DivUIOp::create(lb, loc, linear,
-                                     constantIndex(lb, loc, kTileM));
-        row = arith::RemUIOp::create(lb, loc, linear,
-                                     constantIndex(lb, loc, kTileM));
-      }
-      Value mn = addIndex(lb, loc, tileBase, row);
-      Value k = addIndex(lb, loc, k0, col);
-      Value valid;
-      auto guard = [&](Value &index, int64_t bound) {
-        Value inside = arith::CmpIOp::create(lb, loc, arith::CmpIPredicate::ult,
-                                             index,
-                                             constantIndex(lb, loc, bound));
-        valid = valid ? arith::AndIOp::create(lb, loc, valid, inside)
-                      : inside;
-        index = arith::MinUIOp::create(lb, loc, index,
-                                       constantIndex(lb, loc, bound - 1));
-      };
-      if (size % kTileM != 0)
-        guard(mn, size);
-      if (sizeK % kTileK != 0)
-        guard(k, sizeK);
-      SmallVector<Value> idx = blockIdx;
-      idx[dim] = mn;
-      SmallVector<Value> reductionIdx =
-          delinearize(lb, loc, k, reductionSizes);
-      for (auto [i, d] : llvm::enumerate(info.reduction))
-        idx[d] = reductionIdx[i];
-      Value value = evaluate(lb, loc, op, root, idx, base);
-      if (valid)
-        value = arith::SelectOp::create(
-            lb, loc, valid, value,
-            arith::ConstantOp::create(lb, loc, lb.getF32FloatAttr(0.0)));
-      Value narrow = arith::TruncFOp::create(lb, loc, bf16, value);
-      memref::StoreOp::create(lb, loc, narrow, tile, ValueRange{row, col});
+    auto loop = scf::ForOp::create(
+        b, loc, constantIndex(b, loc, 0),
+        constantIndex(b, loc, kTileM * kTileK), constantIndex(b, loc, kThreads));
+    OpBuilder lb = OpBuilder::atBlockTerminator(loop.getBody());
+    Value linear = addIndex(lb, loc, tid, loop.getInductionVar());
+    Value row, col;
+    if (kFast) {
+      row = arith::DivUIOp::create(lb, loc, linear,
+                                   constantIndex(lb, loc, kTileK));
+      col = arith::RemUIOp::create(lb, loc, linear,
+                                   constantIndex(lb, loc, kTileK));
+    } else {
+      col = arith::DivUIOp::create(lb, loc, linear,
+                                   constantIndex(lb, loc, kTileM));
+      row = arith::RemUIOp::create(lb, loc, linear,
+                                   constantIndex(lb, loc, kTileM));
     }
+    Value mn = addIndex(lb, loc, tileBase, row);
+    Value k = addIndex(lb, loc, k0, col);
+    Value valid;
+    auto guard = [&](Value &index, int64_t bound) {
+      Value inside =
+          arith::CmpIOp::create(lb, loc, arith::CmpIPredicate::ult, index,
+                                constantIndex(lb, loc, bound));
+      valid = valid ? arith::AndIOp::create(lb, loc, valid, inside) : inside;
+      index = arith::MinUIOp::create(lb, loc, index,
+                                     constantIndex(lb, loc, bound - 1));
+    };
+    if (size % kTileM != 0)
+      guard(mn, size);
+    if (sizeK % kTileK != 0)
+      guard(k, sizeK);
+    SmallVector<Value> idx = blockIdx;
+    idx[dim] = mn;
+    SmallVector<Value> reductionIdx = delinearize(lb, loc, k, reductionSizes);
+    for (auto [i, d] : llvm::enumerate(info.reduction))
+      idx[d] = reductionIdx[i];
+    Value value = evaluate(lb, loc, op, root, idx, base);
+    if (valid)
+      value = arith::SelectOp::create(
+          lb, loc, valid, value,
+          arith::ConstantOp::create(lb, loc, lb.getF32FloatAttr(0.0)));
+    Value narrow = arith::TruncFOp::create(lb, loc, bf16, value);
+    memref::StoreOp::create(lb, loc, narrow, tile, ValueRange{row, col});
   };
 
   // Two bf16 of a shared-memory row, packed in the i32 an mma operand

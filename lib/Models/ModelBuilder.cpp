@@ -98,6 +98,21 @@ mlir::sdd::listParameters(const sddrt::ModelConfig &m) {
     if (sdd)
       params.push_back(
           constant(p + "attn.out.alpha", {d}, 1.0 / std::sqrt(2.0 * layers)));
+    if (m.isMoE()) {
+      // The experts follow the rules of the dense FFN; the router is a plain
+      // linear drawn with std.
+      const int64_t e = m.moe.experts, fe = m.moe.expertHidden;
+      params.push_back(normal(p + "moe.router.weight", {e, d}, std));
+      params.push_back(normal(p + "moe.up.weight", {e, 2 * fe, d},
+                              deep ? deepStd : matrixStd));
+      if (sdd)
+        params.push_back(constant(p + "moe.up.alpha", {e, 2 * fe}, 1.0));
+      params.push_back(normal(p + "moe.down.weight", {e, d, fe}, outStd));
+      if (sdd)
+        params.push_back(constant(p + "moe.down.alpha", {e, d},
+                                  1.0 / std::sqrt(2.0 * layers)));
+      continue;
+    }
     params.push_back(
         normal(p + "ffn.up.weight", {2 * f, d}, deep ? deepStd : matrixStd));
     if (sdd)
@@ -122,6 +137,13 @@ public:
                  Type elementType, const llvm::StringMap<Value> &params)
       : b(b), loc(loc), m(config.model), batch(config.train.batchSize),
         seq(config.train.seqLen), elementType(elementType), params(params) {}
+
+  /// The auxiliary losses (rank 0, coefficients applied) of the MoE layers
+  /// that logits() built, in layer order.
+  ArrayRef<Value> auxLosses() const { return aux; }
+  /// The router logits [B, T, E] and selections [B, T, k] of the MoE layers.
+  ArrayRef<Value> routerLogits() const { return routers; }
+  ArrayRef<Value> selections() const { return selected; }
 
   /// tokens [B, T] -> logits [B, T, V].
   Value logits(Value tokens) {
@@ -231,7 +253,35 @@ private:
     return matmul(c, param(p + "attn.out.weight"));
   }
 
+  /// MODEL_SPEC section 3: router, top-k, dropless experts; records the
+  /// layer's auxiliary loss.
+  Value mixtureOfExperts(const std::string &p, Value x) {
+    const sddrt::MoEConfig &moe = m.moe;
+    Value r = matmul(x, param(p + "moe.router.weight"));
+    Value probs = SoftmaxOp::create(b, loc, r.getType(), r);
+    auto selection =
+        RankedTensorType::get({batch, seq, moe.topK}, b.getI32Type());
+    auto gatesType = RankedTensorType::get({batch, seq, moe.topK}, elementType);
+    auto topk = RouterTopKOp::create(b, loc, selection, gatesType, probs,
+                                     b.getI64IntegerAttr(moe.topK));
+    SmallVector<Value, 2> alphas;
+    if (m.linear == LinearKind::SDD)
+      alphas = {param(p + "moe.up.alpha"), param(p + "moe.down.alpha")};
+    Value y = MoEExpertsOp::create(
+        b, loc, activation(m.dModel), x, topk.getIndices(), topk.getGates(),
+        param(p + "moe.up.weight"), param(p + "moe.down.weight"), alphas,
+        b.getF64FloatAttr(m.normEps));
+    routers.push_back(r);
+    selected.push_back(topk.getIndices());
+    aux.push_back(MoEAuxLossOp::create(
+        b, loc, RankedTensorType::get({}, elementType), r, topk.getIndices(),
+        b.getF64FloatAttr(moe.lbCoef), b.getF64FloatAttr(moe.zCoef)));
+    return y;
+  }
+
   Value feedForward(const std::string &p, Value x) {
+    if (m.isMoE())
+      return mixtureOfExperts(p, x);
     Value up = param(p + "ffn.up.weight"), down = param(p + "ffn.down.weight");
     bool sdd = m.linear == LinearKind::SDD;
     Value a = sdd ? linear(x, up, param(p + "ffn.up.alpha"), 1) : matmul(x, up);
@@ -246,6 +296,7 @@ private:
   int64_t batch, seq;
   Type elementType;
   const llvm::StringMap<Value> &params;
+  SmallVector<Value> aux, routers, selected;
 };
 
 /// Creates `func.func @name(params..., extra...)` with the parameters marked
@@ -276,7 +327,7 @@ OwningOpRef<ModuleOp> mlir::sdd::buildModelModule(MLIRContext *context,
                                                   const sddrt::Config &config,
                                                   Type elementType) {
   context->loadDialect<SDDDialect, func::FuncDialect, tensor::TensorDialect,
-                       arith::ArithDialect>();
+                       arith::ArithDialect, linalg::LinalgDialect>();
   Location loc = UnknownLoc::get(context);
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
   OpBuilder b(context);
@@ -298,6 +349,11 @@ OwningOpRef<ModuleOp> mlir::sdd::buildModelModule(MLIRContext *context,
     Value logits = forward.logits(func.getArgument(numParams));
     Value loss = CrossEntropyOp::create(b, loc, lossType, logits,
                                         func.getArgument(numParams + 1));
+    // MoE: plus the auxiliary losses (a rank-0 residual add: arith.addf has
+    // no adjoint).
+    for (Value aux : forward.auxLosses())
+      loss = ResidualAddOp::create(b, loc, lossType, loss, aux,
+                                   b.getF64FloatAttr(1.0));
     func::ReturnOp::create(b, loc, loss);
   }
   {
@@ -312,7 +368,102 @@ OwningOpRef<ModuleOp> mlir::sdd::buildModelModule(MLIRContext *context,
     func::ReturnOp::create(b, loc,
                            forward.logits(func.getArgument(specs.size())));
   }
+  if (config.model.isMoE()) {
+    // @moe_stats: the statistics of listStats (not differentiated).
+    const sddrt::MoEConfig &moe = config.model.moe;
+    b.setInsertionPointToEnd(module->getBody());
+    llvm::StringMap<Value> params;
+    auto statsType = RankedTensorType::get(
+        {int64_t(listStats(config.model).size())}, elementType);
+    func::FuncOp func = createFunction(b, loc, "moe_stats", specs, elementType,
+                                       {tokenType}, {statsType}, params);
+    for (unsigned i = 0; i < specs.size(); ++i)
+      func.removeArgAttr(i, "sdd.param");
+    ForwardBuilder forward(b, loc, config, elementType, params);
+    forward.logits(func.getArgument(specs.size()));
+    MLIRContext *ctx = context;
+    auto scalarType = RankedTensorType::get({}, elementType);
+    auto countsType = RankedTensorType::get({moe.experts}, elementType);
+    Value zero =
+        arith::ConstantOp::create(b, loc, b.getFloatAttr(elementType, 0.0));
+    Value one =
+        arith::ConstantOp::create(b, loc, b.getFloatAttr(elementType, 1.0));
+    Value assignments = arith::ConstantOp::create(
+        b, loc, b.getFloatAttr(elementType, double(batch * seq * moe.topK)));
+    SmallVector<Value> stats;
+    for (auto [r, idx] :
+         llvm::zip_equal(forward.routerLogits(), forward.selections())) {
+      for (auto [lbCoef, zCoef] : {std::pair{1.0, 0.0}, std::pair{0.0, 1.0}}) {
+        Value term = MoEAuxLossOp::create(b, loc, scalarType, r, idx,
+                                          b.getF64FloatAttr(lbCoef),
+                                          b.getF64FloatAttr(zCoef));
+        stats.push_back(tensor::ExtractOp::create(b, loc, term, ValueRange{}));
+      }
+      // counts[e] = number of (token, slot) assignments to expert e.
+      Value counts = linalg::FillOp::create(
+                         b, loc, ValueRange{zero},
+                         ValueRange{tensor::EmptyOp::create(
+                             b, loc, countsType.getShape(), elementType)})
+                         .getResult(0);
+      auto it = utils::IteratorType::reduction;
+      counts =
+          linalg::GenericOp::create(
+              b, loc, countsType, ValueRange{idx}, ValueRange{counts},
+              ArrayRef<AffineMap>{
+                  AffineMap::get(4, 0,
+                                 {b.getAffineDimExpr(0), b.getAffineDimExpr(1),
+                                  b.getAffineDimExpr(2)},
+                                 ctx),
+                  AffineMap::get(4, 0, {b.getAffineDimExpr(3)}, ctx)},
+              ArrayRef<utils::IteratorType>{it, it, it,
+                                            utils::IteratorType::parallel},
+              [&](OpBuilder &b, Location loc, ValueRange args) {
+                Value e = linalg::IndexOp::create(b, loc, 3);
+                Value chosen = arith::IndexCastOp::create(
+                    b, loc, b.getIndexType(), args[0]);
+                Value hit = arith::CmpIOp::create(
+                    b, loc, arith::CmpIPredicate::eq, chosen, e);
+                Value add = arith::SelectOp::create(b, loc, hit, one, zero);
+                linalg::YieldOp::create(
+                    b, loc,
+                    ValueRange{arith::AddFOp::create(b, loc, args[1], add)});
+              })
+              .getResult(0);
+      Value busiest =
+          linalg::FillOp::create(b, loc, ValueRange{zero},
+                                 ValueRange{tensor::EmptyOp::create(
+                                     b, loc, ArrayRef<int64_t>{}, elementType)})
+              .getResult(0);
+      busiest =
+          linalg::GenericOp::create(
+              b, loc, scalarType, ValueRange{counts}, ValueRange{busiest},
+              ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(1, ctx),
+                                  AffineMap::get(1, 0, {}, ctx)},
+              ArrayRef<utils::IteratorType>{it},
+              [&](OpBuilder &b, Location loc, ValueRange args) {
+                linalg::YieldOp::create(b, loc,
+                                        ValueRange{arith::MaximumFOp::create(
+                                            b, loc, args[0], args[1])});
+              })
+              .getResult(0);
+      Value max = tensor::ExtractOp::create(b, loc, busiest, ValueRange{});
+      stats.push_back(arith::DivFOp::create(b, loc, max, assignments));
+    }
+    func::ReturnOp::create(
+        b, loc,
+        ValueRange{tensor::FromElementsOp::create(b, loc, statsType, stats)});
+  }
   return module;
+}
+
+std::vector<std::string> mlir::sdd::listStats(const sddrt::ModelConfig &model) {
+  std::vector<std::string> names;
+  if (!model.isMoE())
+    return names;
+  for (int64_t i = 0; i < model.nLayers; ++i)
+    for (const char *stat : {"lb", "z", "max_load"})
+      names.push_back("moe." + std::to_string(i) + "." + stat);
+  return names;
 }
 
 void mlir::sdd::addOptimizerFunctions(ModuleOp module, int64_t numParams,

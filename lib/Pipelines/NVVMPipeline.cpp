@@ -31,6 +31,7 @@
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -99,13 +100,15 @@ void mlir::sdd::buildLowerToNVVMPipeline(OpPassManager &pm,
   // Kernels and device memory.
   SDDLinalgToGPUOptions toGPU;
   toGPU.kernelModule = kKernelModule;
-  toGPU.useMma = options.mma && !options.emulate;
-  // Tensor cores cannot run on the host: emulation reproduces their bf16
-  // operands instead.
-  toGPU.roundToBF16 = options.mma && options.emulate;
+  toGPU.useMma = options.mma;
   pm.addNestedPass<func::FuncOp>(createSDDLinalgToGPU(toGPU));
   if (options.emulate) {
-    pm.addNestedPass<func::FuncOp>(createSDDGPULaunchToLoops());
+    pm.addPass(createSDDGPULaunchToLoops());
+    // bf16 conversions as integer arithmetic: the host's libgcc may lack
+    // the soft-float helpers that LLVM would call.
+    arith::ArithExpandOpsPassOptions expand;
+    expand.includeBf16 = true;
+    pm.addPass(arith::createArithExpandOpsPass(expand));
     pm.addPass(createCanonicalizerPass());
     addHostToLLVM(pm, options.cABI);
     return;
@@ -173,6 +176,7 @@ void mlir::sdd::buildLowerToNVVMPipeline(OpPassManager &pm,
   if (options.format == "fatbin") {
     SDDGPUFatbinOptions fatbin;
     fatbin.ptxasOptions = options.ptxasOptions;
+    fatbin.embedPtx = options.embedPtx;
     pm.addPass(createSDDGPUFatbin(fatbin));
   }
   pm.addPass(createReconcileUnrealizedCastsPass());

@@ -127,6 +127,16 @@ int fail(const llvm::Twine &message) {
   return 1;
 }
 
+/// The artifact's entry points: MoE models add sdd_moe_stats.
+SmallVector<std::pair<StringRef, StringRef>>
+entryPointsFor(const sddrt::Config &config) {
+  SmallVector<std::pair<StringRef, StringRef>> entries(
+      sdd::artifactEntryPoints());
+  if (config.model.isMoE())
+    entries.push_back({"sdd_moe_stats", "moe_stats"});
+  return entries;
+}
+
 std::string manifestFor(const sddrt::Config &config,
                         ArrayRef<sdd::ParameterSpec> params) {
   nlohmann::ordered_json manifest;
@@ -169,8 +179,9 @@ std::string manifestFor(const sddrt::Config &config,
   }
   manifest["num_params"] = offset;
   manifest["params"] = list;
+  manifest["stats"] = sdd::listStats(config.model);
   nlohmann::ordered_json entries;
-  for (auto [entry, function] : sdd::artifactEntryPoints())
+  for (auto [entry, function] : entryPointsFor(config))
     entries[entry.drop_front(4).str()] = entry.str();
   manifest["entries"] = entries;
   return manifest.dump(2) + "\n";
@@ -304,7 +315,7 @@ int main(int argc, char **argv) {
       sdd::buildLowerToNVVMPipeline(pm, options);
     }
     if (failed(pm.run(*module)) ||
-        failed(sdd::addEntryPoints(*module, sdd::artifactEntryPoints())))
+        failed(sdd::addEntryPoints(*module, entryPointsFor(config))))
       return fail("lowering failed");
   }
 

@@ -55,11 +55,12 @@ namespace {
 // Configurations
 //===----------------------------------------------------------------------===//
 
-/// One dense model variant.
+/// One model variant (dense unless `moe`).
 struct Variant {
   NormKind norm;
   LinearKind linear;
   bool tieEmbeddings;
+  bool moe = false;
 };
 
 std::string variantName(const Variant &variant) {
@@ -78,6 +79,8 @@ std::string variantName(const Variant &variant) {
   name += variant.linear == LinearKind::SDD ? "SDD" : "Plain";
   if (!variant.tieEmbeddings)
     name += "Untied";
+  if (variant.moe)
+    name = "MoE" + name;
   return name;
 }
 
@@ -95,6 +98,9 @@ const Variant kVariants[] = {
     {NormKind::DeepNorm, LinearKind::Plain, true},
     {NormKind::DeepNorm, LinearKind::SDD, true},
     {NormKind::PostNorm, LinearKind::SDD, false},
+    // moe-prenorm-plain and moe-postnorm-sdd.
+    {NormKind::PreNorm, LinearKind::Plain, true, true},
+    {NormKind::PostNorm, LinearKind::SDD, true, true},
 };
 
 /// A model small enough that every parameter element is checked: 2 layers,
@@ -112,6 +118,20 @@ sddrt::Config tinyConfig(const Variant &variant) {
   config.model.tieEmbeddings = variant.tieEmbeddings;
   config.train.seqLen = 6;
   config.train.batchSize = 2;
+  if (variant.moe) {
+    // 4 experts, top 2; larger aux coefficients than the defaults so that
+    // the router gradient through the aux losses is well above the
+    // tolerance. The top-k selection is piecewise constant: a central
+    // difference with h = 1e-6 moves a router logit by ~1e-6, far below
+    // the top-k margins of the random parameters (std 0.3 logits over 12
+    // tokens), so no selection flips and the router is checked as well.
+    config.model.moe.enabled = true;
+    config.model.moe.experts = 4;
+    config.model.moe.topK = 2;
+    config.model.moe.expertHidden = 8;
+    config.model.moe.lbCoef = 0.1;
+    config.model.moe.zCoef = 0.01;
+  }
   return config;
 }
 
@@ -234,7 +254,8 @@ TEST_P(ModelGradientTest, MatchesCentralDifferences) {
   // weights and alphas (the constant-initialised parameters) 1 + 0.3 normal,
   // so that no factor of any formula is a constant 0 or 1.
   std::mt19937_64 rng(0x5dd0 + 17 * int(variant.norm) +
-                      3 * int(variant.linear) + int(variant.tieEmbeddings));
+                      3 * int(variant.linear) + int(variant.tieEmbeddings) +
+                      101 * int(variant.moe));
   std::normal_distribution<double> normal(0.0, 1.0);
   std::vector<std::vector<double>> params(specs.size());
   for (auto [spec, values] : llvm::zip_equal(specs, params)) {
@@ -343,7 +364,7 @@ TEST_P(ModelGradientTest, MatchesCentralDifferences) {
               worstError, totalError, compileSeconds, totalSeconds);
 }
 
-INSTANTIATE_TEST_SUITE_P(DenseVariants, ModelGradientTest,
+INSTANTIATE_TEST_SUITE_P(Variants, ModelGradientTest,
                          ::testing::ValuesIn(kVariants),
                          [](const ::testing::TestParamInfo<Variant> &info) {
                            return variantName(info.param);
@@ -372,7 +393,7 @@ TEST_P(ModelLoweringTest, F32BuildsAndLowers) {
                   << ", which an artifact (linked with -lm only) lacks";
 }
 
-INSTANTIATE_TEST_SUITE_P(DenseVariants, ModelLoweringTest,
+INSTANTIATE_TEST_SUITE_P(Variants, ModelLoweringTest,
                          ::testing::ValuesIn(kVariants),
                          [](const ::testing::TestParamInfo<Variant> &info) {
                            return variantName(info.param);
@@ -429,6 +450,68 @@ TEST(ModelLoweringTest1B, F32BuildsAndDifferentiates) {
   // 927.8 million parameters (0.72 billion of them in the layers).
   EXPECT_EQ(numParams, 927813632);
   std::printf("[ 1B-model ] %lld parameters, build + verify + sdd-autodiff in "
+              "%.2f s\n",
+              (long long)numParams, adSeconds);
+}
+
+// The OLMoE-shaped model of models/moe-olmoe.toml (postnorm, SDD linears,
+// 64 experts of width 1024, top 8, untied output): built, verified and
+// differentiated like the 1B dense model.
+TEST(ModelLoweringTestOLMoE, F32BuildsAndDifferentiates) {
+  // (test/Tools/moe-olmoe.test compiles the config file itself.)
+  sddrt::Config config;
+  config.model.vocabSize = 50304;
+  config.model.dModel = 1024;
+  config.model.nLayers = 16;
+  config.model.nHeads = 16;
+  config.model.nKVHeads = 16;
+  config.model.norm = NormKind::PostNorm;
+  config.model.linear = LinearKind::SDD;
+  config.model.tieEmbeddings = false;
+  config.model.moe.enabled = true;
+  config.model.moe.experts = 64;
+  config.model.moe.topK = 8;
+  config.model.moe.expertHidden = 1024;
+  config.train.seqLen = 2048;
+  config.train.batchSize = 1;
+
+  auto start = std::chrono::steady_clock::now();
+  MLIRContext context;
+  setUpContext(context);
+  OwningOpRef<ModuleOp> module =
+      sdd::buildModelModule(&context, config, Float32Type::get(&context));
+  ASSERT_TRUE(module);
+  {
+    DiagnosticCapture diagnostics(context);
+    PassManager pm(&context);
+    pm.addPass(sdd::createSDDAutoDiff());
+    ASSERT_TRUE(succeeded(verify(*module))) << diagnostics.only();
+    ASSERT_TRUE(succeeded(pm.run(*module))) << diagnostics.only();
+    ASSERT_TRUE(succeeded(verify(*module))) << diagnostics.only();
+  }
+  double adSeconds = secondsSince(start);
+  auto lossGrad = module->lookupSymbol<func::FuncOp>("loss_grad");
+  ASSERT_TRUE(lossGrad);
+  std::vector<sdd::ParameterSpec> specs = sdd::listParameters(config.model);
+  // The embedding, 12 per layer (router, up, up alpha, down, down alpha in
+  // place of the 4 dense FFN tensors), the final norm and the untied head.
+  EXPECT_EQ(specs.size(), 1u + 16u * 13u + 1u + 1u);
+  ASSERT_EQ(lossGrad.getNumResults(), 1 + specs.size());
+  int64_t numParams = 0;
+  for (auto [index, spec] : llvm::enumerate(specs)) {
+    numParams += spec.numElements();
+    auto type =
+        dyn_cast<RankedTensorType>(lossGrad.getResultTypes()[1 + index]);
+    ASSERT_TRUE(type) << spec.name;
+    EXPECT_EQ(type.getShape(), ArrayRef<int64_t>(spec.shape)) << spec.name;
+  }
+  // Per layer: attention 4 * 1024^2 + 64 * (3 * 1024 * 1024) experts + the
+  // router; 3.4 billion parameters in all.
+  const int64_t d = 1024, e = 64, fe = 1024, v = 50304;
+  const int64_t perLayer = 2 * d + 3 * d * d + 2 * 64 + d + d * d + d + e * d +
+                           e * 2 * fe * d + e * 2 * fe + e * d * fe + e * d;
+  EXPECT_EQ(numParams, 2 * v * d + 16 * perLayer + d);
+  std::printf("[ OLMoE ] %lld parameters, build + verify + sdd-autodiff in "
               "%.2f s\n",
               (long long)numParams, adSeconds);
 }

@@ -353,4 +353,72 @@ TEST(ConfigTest, ModelDifference) {
             "[model] norm = \"postnorm\" vs \"prenorm\"");
 }
 
+TEST(ConfigTest, MoETable) {
+  Config dense = parse("[model]\nd_model = 64\n");
+  EXPECT_FALSE(dense.model.isMoE());
+  EXPECT_EQ(configToJSON(dense).find("moe"), std::string::npos);
+  EXPECT_EQ(configToTOML(dense).find("moe"), std::string::npos);
+
+  Config config = parse("[model]\nd_model = 64\n[model.moe]\nexperts = 4\n"
+                        "top_k = 2\nexpert_hidden = 32\n");
+  EXPECT_TRUE(config.model.isMoE());
+  EXPECT_EQ(config.model.moe.experts, 4);
+  EXPECT_EQ(config.model.moe.topK, 2);
+  EXPECT_EQ(config.model.moe.expertHidden, 32);
+  EXPECT_EQ(config.model.moe.lbCoef, 0.01);
+  EXPECT_EQ(config.model.moe.zCoef, 0.001);
+  // An empty table is an MoE model with the default sizes.
+  EXPECT_TRUE(parse("[model.moe]\n").model.isMoE());
+
+  std::string toml = configToTOML(config);
+  EXPECT_NE(toml.find("[model.moe]\nexperts = 4\n"), std::string::npos) << toml;
+  EXPECT_EQ(configToJSON(parse(toml)), configToJSON(config)) << toml;
+  std::string json = configToJSON(config);
+  EXPECT_NE(json.find("\"moe\":{\"experts\":4,\"top_k\":2"), std::string::npos)
+      << json;
+  Config back;
+  std::string error;
+  ASSERT_TRUE(configFromJSON(json, back, error)) << error;
+  EXPECT_TRUE(back.model.isMoE());
+  EXPECT_EQ(configToJSON(back), json);
+  EXPECT_EQ(modelDifference(config, back), "");
+  EXPECT_EQ(modelDifference(config, dense), "[model.moe] present vs absent");
+  back.model.moe.topK = 1;
+  EXPECT_EQ(modelDifference(config, back), "[model.moe] top_k = 2 vs 1");
+}
+
+TEST(ConfigTest, MoEErrors) {
+  EXPECT_EQ(parseError("[model.moe]\nexperts = 4\ntop_k = 5\n"),
+            "x.toml: [model.moe] top_k = 5 must be in [1, experts = 4]");
+  EXPECT_EQ(parseError("[model.moe]\ntop_k = 0\n"),
+            "x.toml: [model.moe] top_k = 0 must be positive");
+  EXPECT_EQ(parseError("[model.moe]\nexperts = 0\n"),
+            "x.toml: [model.moe] experts = 0 must be positive");
+  EXPECT_EQ(parseError("[model.moe]\nexpert_hidden = -1\n"),
+            "x.toml: [model.moe] expert_hidden = -1 must be positive");
+  EXPECT_EQ(parseError("[model.moe]\nlb_coef = -0.5\n"),
+            "x.toml: [model.moe] lb_coef = -0.5 must be zero or positive");
+  EXPECT_EQ(parseError("[model.moe]\nrouter = 3\n"),
+            "x.toml: [model.moe] unknown key 'router'");
+  EXPECT_EQ(parseError("[model]\nmoe = 3\n"),
+            "x.toml: [model] 'moe' must be the table [model.moe]");
+  EXPECT_EQ(parseError("[model.moe]\ntop_k = \"two\"\n"),
+            "x.toml: [model.moe] top_k = \"two\" must be an integer");
+}
+
+TEST(ConfigTest, MoEOverrides) {
+  Config config;
+  std::string error;
+  ASSERT_TRUE(applyOverride("model.moe.top_k=1", config, error)) << error;
+  EXPECT_TRUE(config.model.isMoE());
+  EXPECT_EQ(config.model.moe.topK, 1);
+  ASSERT_TRUE(applyOverride("model.moe.experts = 16", config, error)) << error;
+  EXPECT_EQ(config.model.moe.experts, 16);
+  EXPECT_FALSE(applyOverride("model.moe.width=1", config, error));
+  EXPECT_EQ(error, "--set model.moe.width=1: [model.moe] unknown key 'width'");
+  ASSERT_TRUE(applyOverride("model.moe.top_k=17", config, error));
+  EXPECT_FALSE(validateConfig(config, error));
+  EXPECT_EQ(error, "[model.moe] top_k = 17 must be in [1, experts = 16]");
+}
+
 } // namespace

@@ -48,9 +48,6 @@ def SDDLinalgToGPU : Pass<"sdd-linalg-to-gpu", "::mlir::func::FuncOp"> {
     Option<"useMma", "mma", "bool", /*default=*/"false",
            "Use tensor cores (bf16 operands, f32 accumulation) for f32 "
            "matrix products">,
-    Option<"roundToBF16", "bf16-rounding", "bool", /*default=*/"false",
-           "Without tensor cores, round the operands of matrix products to "
-           "bf16: the numerics of the tensor-core kernels, for emulation">,
   ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",
@@ -89,8 +86,8 @@ def SDDGPUFatbin : Pass<"sdd-gpu-fatbin", "::mlir::ModuleOp"> {
     Runs after `gpu-module-to-binary{format=isa}`. For each `gpu.binary`
     whose objects are PTX for NVVM targets, runs `ptxas` once per target
     chip (`-arch=<chip>`), then `fatbinary` over the cubins and the PTX of
-    the first target (for just-in-time compilation on newer GPUs), and
-    replaces the objects with one fatbin object. The CUDA driver picks the
+    the first target when `embed-ptx` is set (for just-in-time compilation
+    on newer GPUs), and replaces the objects with one fatbin object. The CUDA driver picks the
     cubin of the GPU it runs on. Tools come from `$CUDA_HOME/bin`, else
     `$CUDA_PATH/bin`, else /usr/local/cuda/bin, else `PATH`. A ptxas error
     is reported with its output and fails the pass.
@@ -98,27 +95,32 @@ def SDDGPUFatbin : Pass<"sdd-gpu-fatbin", "::mlir::ModuleOp"> {
   let options = [
     Option<"ptxasOptions", "ptxas-options", "std::string", /*default=*/"\"\"",
            "Extra ptxas options, separated by spaces">,
-    Option<"embedPtx", "embed-ptx", "bool", /*default=*/"true",
+    Option<"embedPtx", "embed-ptx", "bool", /*default=*/"false",
            "Also embed the PTX of the first target">,
   ];
 }
 
 def SDDGPULaunchToLoops : Pass<"sdd-gpu-launch-to-loops",
-                               "::mlir::func::FuncOp"> {
+                               "::mlir::ModuleOp"> {
   let summary = "Run gpu.launch bodies on the host as loops (testing)";
   let description = [{
     Emulates the kernels of `sdd-linalg-to-gpu` on the CPU, so that their
     tiling and index arithmetic can be checked against the CPU lowering on
     machines without a GPU. Each one-dimensional `gpu.launch` becomes a loop
-    over blocks; its body is cut at every top-level `gpu.shuffle` and
-    `gpu.barrier` into phases, each a loop over the block's threads, and
+    over blocks; its body is cut at every `gpu.shuffle`, `gpu.barrier` and
+    `nvvm.mma.sync` into phases, each a loop over the block's threads, and
     values that cross a phase live in per-thread stack buffers. A shuffle
-    reads its lane partner's buffer; workgroup memory becomes a stack buffer
-    per block. Synchronisation nested in other ops and tensor-core ops
-    (nvgpu) cannot be emulated and make the pass fail.
+    reads its lane partner's buffer; an mma.sync (m16n8k16, bf16) calls a
+    helper function, added to the module once, that gathers the fragments
+    of each warp's lanes, multiplies and scatters the result (the PTX
+    fragment layouts); workgroup memory becomes a stack buffer. An
+    `scf.for` that synchronises runs once for the whole block, its body cut
+    into phases in turn. Synchronisation under other control flow, or in a
+    loop whose bounds depend on the thread, makes the pass fail.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
     "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect"
   ];

@@ -44,9 +44,16 @@ struct ParameterSpec {
 /// The parameters of a model in artifact order.
 std::vector<ParameterSpec> listParameters(const sddrt::ModelConfig &model);
 
+/// The names of the statistics that @moe_stats returns, in order: for each
+/// MoE layer i, "moe.i.lb", "moe.i.z" (the aux losses without their
+/// coefficients) and "moe.i.max_load" (the fraction of the N k assignments
+/// that went to the busiest expert). Empty for dense models.
+std::vector<std::string> listStats(const sddrt::ModelConfig &model);
+
 /// Builds a module with
 ///   @loss(params..., tokens, targets) -> tensor<elt>       (sdd.param args)
 ///   @logits(params..., tokens) -> tensor<B x T x V x elt>
+///   @moe_stats(params..., tokens) -> tensor<n_stats x elt>  (MoE only)
 /// for the batch shape of `config.train`.
 OwningOpRef<ModuleOp> buildModelModule(MLIRContext *context,
                                        const sddrt::Config &config,

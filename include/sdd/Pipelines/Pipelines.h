@@ -61,14 +61,14 @@ struct LowerToNVVMOptions : public PassPipelineOptions<LowerToNVVMOptions> {
   PassOptions::Option<bool> mma{
       *this, "mma",
       llvm::cl::desc("Matrix products on tensor cores: bf16 operands, f32 "
-                     "accumulation (nvgpu.mma.sync)"),
-      llvm::cl::init(false)};
+                     "accumulation (mma.sync)"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> emulate{
       *this, "emulate",
       llvm::cl::desc("Testing: run the kernels on the host as loops "
-                     "(sdd-gpu-launch-to-loops) and lower everything for the "
-                     "CPU, to check the GPU lowering without a GPU; no "
-                     "tensor cores"),
+                     "(sdd-gpu-launch-to-loops, which also emulates the "
+                     "tensor cores' mma.sync) and lower everything for the "
+                     "CPU, to check the GPU lowering without a GPU"),
       llvm::cl::init(false)};
   PassOptions::ListOption<std::string> chips{
       *this, "chips",
@@ -86,6 +86,12 @@ struct LowerToNVVMOptions : public PassPipelineOptions<LowerToNVVMOptions> {
                      "fatbinary; needs CUDA_HOME), isa (PTX per chip; no CUDA "
                      "toolkit needed) or bin (upstream's cubin per chip)"),
       llvm::cl::init("fatbin")};
+  PassOptions::Option<bool> embedPtx{
+      *this, "embed-ptx",
+      llvm::cl::desc("With format=fatbin: also embed the PTX of the first "
+                     "chip, which the driver compiles for GPUs newer than "
+                     "every chip (it doubles the size)"),
+      llvm::cl::init(false)};
   PassOptions::Option<unsigned> optLevel{
       *this, "opt-level",
       llvm::cl::desc("Optimisation level of NVPTX code generation and ptxas"),

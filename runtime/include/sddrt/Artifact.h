@@ -48,6 +48,10 @@ struct Manifest {
   std::vector<ParamInfo> params;
   /// Symbol names of the entries, in the order of Artifact::Entry.
   std::string entries[5];
+  /// The statistics of sdd_moe_stats ("stats", absent: none), e.g.
+  /// "moe.0.lb", and its symbol (empty when there are none).
+  std::vector<std::string> stats;
+  std::string statsEntry;
 
   const ParamInfo *find(const std::string &name) const;
 };
@@ -91,6 +95,9 @@ public:
   float evalLoss(float *params, const int32_t *tokens, const int32_t *targets);
   /// logits: f32 [B, T, V].
   void logits(float *params, const int32_t *tokens, float *logits);
+  /// The manifest's "stats" of one batch (MoE models; docs/ARTIFACT.md):
+  /// `stats` holds manifest().stats.size() values.
+  void moeStats(float *params, const int32_t *tokens, float *stats);
   /// The sum of squares of every gradient (accumulated in float64).
   float gradSqNorm(const float *grads);
   /// hyper: [lr, beta1, beta2, eps, weight_decay, bc1, bc2, grad_scale];
@@ -106,6 +113,7 @@ private:
   Manifest info;
   void *handle = nullptr;
   EntryFn fns[5] = {};
+  EntryFn statsFn = nullptr;
   std::vector<void *> args;
 };
 

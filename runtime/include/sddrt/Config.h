@@ -18,6 +18,18 @@ namespace sddrt {
 enum class NormKind { PreNorm, PostNorm, DeepNorm };
 enum class LinearKind { Plain, SDD };
 
+/// The optional [model.moe] table (MODEL_SPEC.md section 3): its presence
+/// makes every layer's feed-forward sub-layer a mixture of experts (and
+/// [model] ffn_hidden unused).
+struct MoEConfig {
+  bool enabled = false;
+  int64_t experts = 8;
+  int64_t topK = 2;
+  int64_t expertHidden = 128;
+  double lbCoef = 0.01;
+  double zCoef = 0.001;
+};
+
 struct ModelConfig {
   int64_t vocabSize = 256;
   int64_t dModel = 128;
@@ -33,8 +45,10 @@ struct ModelConfig {
   /// 0 means the default 1/sqrt(2.5 d_model).
   double initStd = 0.0;
   double sddInitScale = 0.1;
+  MoEConfig moe;
 
   int64_t headDim() const { return dModel / nHeads; }
+  bool isMoE() const { return moe.enabled; }
   double effectiveInitStd() const;
 };
 
