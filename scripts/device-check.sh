@@ -186,8 +186,11 @@ EOF
   timeout 60 "$PYTHON" "$ROOT/scripts/device_check.py" optimizer "$DEVICE" "$ROWS" \
     "${VARIANTS[@]}" >"$out/optimizer.log" 2>&1 || status=1
 
-  # 2. One training step of each variant: the GPU dump against the CPU dump
-  # (bf16 matrix-product operands: 1e-2; the float32 build: 1e-4).
+  # 2. One training step of each variant: the GPU dump against the CPU dump.
+  # The float32 build: 1e-4. With bf16 matrix-product operands: 1e-2 for
+  # the loss, the gradient norm and the updated parameters, 3e-2 for the
+  # gradients, which gather the rounding of every product of the backward
+  # pass (emulated on the CPU: up to about 1e-2).
   echo "device-check: dump-step0" >&2
   dump() {
     local variant=$1 kind=$2
@@ -197,12 +200,13 @@ EOF
       "$@" --dump-step0 "$out/$variant-$kind.safetensors" >"$out/$variant-$kind.log" 2>&1
   }
   compare() {
-    local variant=$1 kind=$2 tol=$3 summary verdict=PASS worst
+    local variant=$1 kind=$2 tol=$3 tol_grad=$4 summary verdict=PASS worst
     summary=$("$PYTHON" "$ROOT/scripts/compare_dumps.py" --summary --tol "$tol" \
-      "$out/$variant-$kind.safetensors" "$out/$variant-cpu.safetensors" 2>&1)
+      --tol-grad "$tol_grad" "$out/$variant-$kind.safetensors" \
+      "$out/$variant-cpu.safetensors" 2>&1)
     [[ $summary == *"dumps agree"* ]] || verdict=FAIL
     worst=$(echo "$summary" | awk '$1=="loss"||$1=="grad"||$1=="next"{printf "%s %s  ", $1, $4}')
-    row dump-step0 "$variant" "$kind vs cpu" "${worst% }" "$tol" $verdict ""
+    row dump-step0 "$variant" "$kind vs cpu" "${worst% }" "$tol, grad $tol_grad" $verdict ""
     [[ $verdict == PASS ]]
   }
   for variant in "${VARIANTS[@]}"; do
@@ -214,10 +218,10 @@ EOF
     kinds=(cuda)
     [[ $variant == "$F32_VARIANT" ]] && kinds+=(cuda-f32)
     for kind in "${kinds[@]}"; do
-      local tol=1e-2
-      [[ $kind == cuda-f32 ]] && tol=1e-4
+      local tol=1e-2 tol_grad=3e-2
+      [[ $kind == cuda-f32 ]] && tol=1e-4 tol_grad=1e-4
       if dump "$variant" "$kind" "${target[@]}"; then
-        compare "$variant" "$kind" $tol || status=1
+        compare "$variant" "$kind" $tol $tol_grad || status=1
       else
         row dump-step0 "$variant" "$kind vs cpu" - $tol FAIL "$(tail -1 "$out/$variant-$kind.log")"
         status=1

@@ -31,6 +31,7 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 tool_dirs = [config.sdd_tools_dir, config.llvm_tools_dir]
 tools = [
     "sdd-opt",
+    "sdd-compile",
     "sdd-train",
     "sdd-sample",
     ToolSubst("mlir-runner", unresolved="fatal"),

@@ -126,11 +126,12 @@ struct SDDGPUDeviceMemory
         if (!buffer)
           return WalkResult::advance();
         Value root = rootOf(buffer);
-        bool device = root.getDefiningOp<gpu::AllocOp>() ||
-                      (isa<BlockArgument>(root) &&
-                       cast<BlockArgument>(root).getOwner()->isEntryBlock() &&
-                       isa<func::FuncOp>(
-                           cast<BlockArgument>(root).getOwner()->getParentOp()));
+        bool device =
+            root.getDefiningOp<gpu::AllocOp>() ||
+            (isa<BlockArgument>(root) &&
+             cast<BlockArgument>(root).getOwner()->isEntryBlock() &&
+             isa<func::FuncOp>(
+                 cast<BlockArgument>(root).getOwner()->getParentOp()));
         if (device) {
           op->emitOpError("reads or writes a device buffer in host code; "
                           "every access must be inside a kernel (run "
@@ -176,8 +177,7 @@ LogicalResult SDDGPUDeviceMemory::moveArguments(func::FuncOp func) {
       if (access.written)
         gpu::MemcpyOp::create(rb, loc, TypeRange{}, ValueRange{}, arg,
                               device.getMemref());
-      gpu::DeallocOp::create(rb, loc, Type(), ValueRange{},
-                             device.getMemref());
+      gpu::DeallocOp::create(rb, loc, Type(), ValueRange{}, device.getMemref());
     }
   }
   return success();
@@ -199,12 +199,11 @@ LogicalResult SDDGPUDeviceMemory::moveGlobals(func::FuncOp func) {
     auto device = gpu::AllocOp::create(b, loc, type, Type(), ValueRange{},
                                        ValueRange{}, ValueRange{}, false);
     get.getResult().replaceAllUsesWith(device.getMemref());
-    gpu::MemcpyOp::create(b, loc, TypeRange{}, ValueRange{},
-                          device.getMemref(), get.getResult());
+    gpu::MemcpyOp::create(b, loc, TypeRange{}, ValueRange{}, device.getMemref(),
+                          get.getResult());
     func.walk([&](func::ReturnOp ret) {
       OpBuilder rb(ret);
-      gpu::DeallocOp::create(rb, loc, Type(), ValueRange{},
-                             device.getMemref());
+      gpu::DeallocOp::create(rb, loc, Type(), ValueRange{}, device.getMemref());
     });
   }
   return success();

@@ -150,9 +150,12 @@ LogicalResult SDDGPUFatbin::assemble(gpu::BinaryOp binary, StringRef ptxas,
     std::string cubinPath = dir.file(Twine(i) + ".cubin");
     if (!writeFile(ptxPath, object.getObject().getValue()))
       return binary.emitError("cannot write ") << ptxPath;
-    std::vector<std::string> args = {ptxas.str(), "-arch=" + chip.str(),
+    std::vector<std::string> args = {ptxas.str(),
+                                     "-arch=" + chip.str(),
                                      "-O" + std::to_string(target.getO()),
-                                     ptxPath, "-o", cubinPath};
+                                     ptxPath,
+                                     "-o",
+                                     cubinPath};
     args.insert(args.end() - 3, extraOptions.begin(), extraOptions.end());
     if (failed(runTool(binary, args, dir.file(Twine(i) + ".log"))))
       return failure();
@@ -161,8 +164,7 @@ LogicalResult SDDGPUFatbin::assemble(gpu::BinaryOp binary, StringRef ptxas,
     if (i == 0) {
       firstTarget = target;
       if (embedPtx)
-        fatbinArgs.push_back("--image3=kind=ptx,sm=" + sm + ",file=" +
-                             ptxPath);
+        fatbinArgs.push_back("--image3=kind=ptx,sm=" + sm + ",file=" + ptxPath);
     }
   }
   if (!firstTarget)

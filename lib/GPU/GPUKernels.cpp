@@ -78,7 +78,8 @@ SmallVector<Value> sdd::gpu_kernels::applyMap(OpBuilder &b, Location loc,
       continue;
     }
     results.push_back(affine::makeComposedAffineApply(
-        b, loc, map.getSubMap({i}), getAsOpFoldResult(SmallVector<Value>(dims))));
+        b, loc, map.getSubMap({i}),
+        getAsOpFoldResult(SmallVector<Value>(dims))));
   }
   return results;
 }
@@ -100,7 +101,8 @@ Value sdd::gpu_kernels::shuffleXor(OpBuilder &b, Location loc, Value value,
     return shuffle(value);
   // 64 bits: shuffle the two halves.
   Type i32 = b.getI32Type(), i64 = b.getI64Type();
-  Value wide = type == i64 ? value : arith::BitcastOp::create(b, loc, i64, value);
+  Value wide =
+      type == i64 ? value : arith::BitcastOp::create(b, loc, i64, value);
   Value low = arith::TruncIOp::create(b, loc, i32, wide);
   Value high = arith::TruncIOp::create(
       b, loc, i32,

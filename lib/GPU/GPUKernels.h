@@ -23,8 +23,7 @@ Value mulIndex(OpBuilder &b, Location loc, Value lhs, int64_t rhs);
 /// coordinate varies fastest); sizes of 1 give the constant 0.
 SmallVector<Value> delinearize(OpBuilder &b, Location loc, Value linear,
                                ArrayRef<int64_t> sizes);
-SmallVector<int64_t> delinearizeStatic(int64_t linear,
-                                       ArrayRef<int64_t> sizes);
+SmallVector<int64_t> delinearizeStatic(int64_t linear, ArrayRef<int64_t> sizes);
 
 /// The results of `map` at `dims` (plain dimensions and constants directly,
 /// other expressions through affine.apply).

@@ -70,8 +70,6 @@ int64_t product(ArrayRef<int64_t> values) {
   return result;
 }
 
-
-
 std::optional<Combiners> matchCombiners(linalg::LinalgOp op) {
   Block *body = op.getBlock();
   SmallVector<BlockArgument> outArgs;
@@ -160,8 +158,8 @@ KernelEmitter::Launch KernelEmitter::createLaunch(OpBuilder &b, Operation *op,
       b, loc, constantIndex(b, loc, grid), one, one,
       constantIndex(b, loc, block), one, one,
       /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
-      /*asyncDependencies=*/{}, workgroup, /*privateAttributions=*/{},
-      nullptr, nullptr, nullptr, FlatSymbolRefAttr::get(b.getContext(), moduleName),
+      /*asyncDependencies=*/{}, workgroup, /*privateAttributions=*/{}, nullptr,
+      nullptr, nullptr, FlatSymbolRefAttr::get(b.getContext(), moduleName),
       FlatSymbolRefAttr::get(b.getContext(), name));
   Block &body = launch.getBody().front();
   b.setInsertionPointToEnd(&body);
@@ -268,8 +266,8 @@ Value KernelEmitter::evaluate(OpBuilder &b, Location loc, linalg::LinalgOp op,
   }
   IRMapping mapping = base;
   for (BlockArgument arg : args)
-    mapping.map(arg, loadInput(b, loc, op, &op->getOpOperand(arg.getArgNumber()),
-                               loopIdx));
+    mapping.map(arg, loadInput(b, loc, op,
+                               &op->getOpOperand(arg.getArgNumber()), loopIdx));
   for (Operation &payload : body->without_terminator()) {
     if (!slice.contains(&payload))
       continue;
@@ -295,8 +293,8 @@ LogicalResult KernelEmitter::emitTiled(const OpInfo &info,
     blockThreads.push_back(threads[d]);
     pointCounts.push_back(points[d]);
   }
-  Launch launch = createLaunch(b, op, product(grid), product(blockThreads),
-                               kind);
+  Launch launch =
+      createLaunch(b, op, product(grid), product(blockThreads), kind);
   IRMapping base;
   sinkHostScalars(b, op, base);
   SmallVector<Value> blockCoord = delinearize(b, loc, launch.blockId, grid);
@@ -329,11 +327,11 @@ LogicalResult KernelEmitter::emitTiled(const OpInfo &info,
       point.safe[d] = idx;
       if (info.ranges[d] % blockTile != 0) {
         Value size = constantIndex(b, loc, info.ranges[d]);
-        Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                             idx, size);
-        point.valid =
-            point.valid ? arith::AndIOp::create(b, loc, point.valid, inside)
-                        : inside;
+        Value inside =
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, idx, size);
+        point.valid = point.valid
+                          ? arith::AndIOp::create(b, loc, point.valid, inside)
+                          : inside;
         point.safe[d] = arith::MinUIOp::create(
             b, loc, idx, constantIndex(b, loc, info.ranges[d] - 1));
       }
@@ -365,8 +363,8 @@ LogicalResult KernelEmitter::emitTiled(const OpInfo &info,
         continue;
       }
       Value out = op.getDpsInitOperand(o)->get();
-      accumulators.push_back(memref::LoadOp::create(
-          b, loc, out, outputIndices(b, o, point.safe)));
+      accumulators.push_back(
+          memref::LoadOp::create(b, loc, out, outputIndices(b, o, point.safe)));
     }
 
   SmallVector<Value> results;
@@ -396,8 +394,7 @@ LogicalResult KernelEmitter::emitTiled(const OpInfo &info,
               idx[d] = ivs[k];
             SmallVector<Value> values = emitPayload(
                 nb, loc, op, idx,
-                SmallVector<Value>(
-                    iterArgs.slice(p * numOutputs, numOutputs)),
+                SmallVector<Value>(iterArgs.slice(p * numOutputs, numOutputs)),
                 base);
             next.append(values.begin(), values.end());
           }
@@ -457,15 +454,14 @@ LogicalResult KernelEmitter::emitReduction(const OpInfo &info,
     first = launch.threadId;
     stride = constantIndex(b, loc, blockSize);
   } else {
-    outputPoint = addIndex(b, loc,
-                           mulIndex(b, loc, launch.blockId, kReduceWarps),
-                           warp);
+    outputPoint =
+        addIndex(b, loc, mulIndex(b, loc, launch.blockId, kReduceWarps), warp);
     first = lane;
     stride = warpSize;
     if (numOutputPoints % kReduceWarps != 0) {
-      valid = arith::CmpIOp::create(
-          b, loc, arith::CmpIPredicate::ult, outputPoint,
-          constantIndex(b, loc, numOutputPoints));
+      valid =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, outputPoint,
+                                constantIndex(b, loc, numOutputPoints));
       outputPoint = arith::MinUIOp::create(
           b, loc, outputPoint, constantIndex(b, loc, numOutputPoints - 1));
     }
@@ -488,15 +484,14 @@ LogicalResult KernelEmitter::emitReduction(const OpInfo &info,
     partials.push_back(arith::ConstantOp::create(b, loc, neutral));
   auto loop = scf::ForOp::create(
       b, loc, first, constantIndex(b, loc, numReductionPoints), stride,
-      partials,
-      [&](OpBuilder &lb, Location loc, Value r, ValueRange iterArgs) {
+      partials, [&](OpBuilder &lb, Location loc, Value r, ValueRange iterArgs) {
         SmallVector<Value> point = idx;
         SmallVector<Value> reductionIdx =
             delinearize(lb, loc, r, reductionSizes);
         for (auto [k, d] : llvm::enumerate(info.reduction))
           point[d] = reductionIdx[k];
-        SmallVector<Value> values = emitPayload(
-            lb, loc, op, point, SmallVector<Value>(iterArgs), base);
+        SmallVector<Value> values =
+            emitPayload(lb, loc, op, point, SmallVector<Value>(iterArgs), base);
         scf::YieldOp::create(lb, loc, values);
       });
   partials.assign(loop.getResults().begin(), loop.getResults().end());
@@ -509,9 +504,8 @@ LogicalResult KernelEmitter::emitReduction(const OpInfo &info,
   auto warpReduce = [&](OpBuilder &b, SmallVector<Value> &values) {
     for (int64_t offset = kWarpSize / 2; offset > 0; offset /= 2)
       for (unsigned o = 0; o < numOutputs; ++o)
-        values[o] = combine(
-            b, o, values[o],
-            shuffleXor(b, loc, values[o], offset, kWarpSize));
+        values[o] = combine(b, o, values[o],
+                            shuffleXor(b, loc, values[o], offset, kWarpSize));
   };
   warpReduce(b, partials);
 
@@ -536,10 +530,9 @@ LogicalResult KernelEmitter::emitReduction(const OpInfo &info,
     Value safeLane = arith::MinUIOp::create(
         b, loc, lane, constantIndex(b, loc, numWarps - 1));
     for (unsigned o = 0; o < numOutputs; ++o) {
-      Value stored = memref::LoadOp::create(b, loc, attributions[o],
-                                            ValueRange{safeLane});
-      Value neutral =
-          arith::ConstantOp::create(b, loc, combiners.neutral[o]);
+      Value stored =
+          memref::LoadOp::create(b, loc, attributions[o], ValueRange{safeLane});
+      Value neutral = arith::ConstantOp::create(b, loc, combiners.neutral[o]);
       partials[o] =
           arith::SelectOp::create(b, loc, laneHasValue, stored, neutral);
     }
@@ -548,8 +541,9 @@ LogicalResult KernelEmitter::emitReduction(const OpInfo &info,
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, warp, zero);
     isLeader = arith::AndIOp::create(b, loc, isLeader, firstWarp);
   }
-  Value store = valid ? arith::AndIOp::create(b, loc, isLeader, valid).getResult()
-                      : isLeader;
+  Value store = valid
+                    ? arith::AndIOp::create(b, loc, isLeader, valid).getResult()
+                    : isLeader;
   auto ifOp = scf::IfOp::create(b, loc, store, false);
   b.setInsertionPointToStart(&ifOp.getThenRegion().front());
   for (unsigned o = 0; o < numOutputs; ++o) {
@@ -599,7 +593,8 @@ LogicalResult KernelEmitter::emit(linalg::LinalgOp op) {
           return emitMma(info, dims->first, dims->second, *payload);
       // A register tile of up to 4x4 outputs per thread over 16x16 threads.
       for (unsigned d : {dims->first, dims->second}) {
-        int64_t blockTile = std::min<int64_t>(64, powerOf2AtLeast(info.ranges[d]));
+        int64_t blockTile =
+            std::min<int64_t>(64, powerOf2AtLeast(info.ranges[d]));
         points[d] = blockTile >= 64 ? 4 : std::max<int64_t>(1, blockTile / 16);
         threads[d] = blockTile / points[d];
       }

@@ -32,10 +32,10 @@ bool isSync(Operation *op) {
 }
 
 bool containsSync(Operation *op) {
-  return op->walk([](Operation *nested) {
-             return isSync(nested) ? WalkResult::interrupt()
-                                   : WalkResult::advance();
-           })
+  return op
+      ->walk([](Operation *nested) {
+        return isSync(nested) ? WalkResult::interrupt() : WalkResult::advance();
+      })
       .wasInterrupted();
 }
 
@@ -48,19 +48,20 @@ struct Phase {
 };
 
 /// The helper that emulates mma.sync m16n8k16 bf16 for every warp of a
-/// block, shared by all mma ops of the module:
-///   (a0..a3, b0, b1: memref<?xi32>, c0..c3, d0..d3: memref<?xf32>,
-///    warps: index)
-/// where element t of each buffer is thread t's register. Lane l holds A
+/// block of `threads`, shared by the mma ops of the module:
+///   (a0..a3, b0, b1: memref<threads x i32>, c0..c3, d0..d3:
+///    memref<threads x f32>)
+/// where element t of each buffer is thread t's register (static shapes, so
+/// that the bare-pointer calling convention of c-abi applies). Lane l holds A
 /// rows l/4 (+8), columns 2(l%4) (+1, +8); B column l/4, rows 2(l%4) (+1,
 /// +8); C/D row l/4 (+8), columns 2(l%4) (+1) (the PTX ISA's layouts, also
 /// nvgpu's MMAUtils); a register's low half is the lower column (row of B).
-func::FuncOp getOrCreateMmaHelper(ModuleOp module);
+func::FuncOp getOrCreateMmaHelper(ModuleOp module, int64_t threads);
 
 class Emulator {
 public:
-  Emulator(gpu::LaunchOp launch, int64_t threads, func::FuncOp mmaHelper)
-      : launch(launch), numThreads(threads), mmaHelper(mmaHelper) {}
+  Emulator(gpu::LaunchOp launch, int64_t threads)
+      : launch(launch), numThreads(threads) {}
 
   LogicalResult run(int64_t gridX);
 
@@ -76,7 +77,6 @@ private:
 
   gpu::LaunchOp launch;
   int64_t numThreads;
-  func::FuncOp mmaHelper;
   Location loc = launch.getLoc();
   /// Where per-thread buffers go: before the loop over blocks.
   OpBuilder::InsertPoint allocaPoint;
@@ -205,9 +205,9 @@ LogicalResult Emulator::emitBlock(OpBuilder &b, Block &block,
           bindOperands(tb, op, local, threadId);
           tb.clone(*op, local);
           for (Value result : op->getResults())
-            if (storage.count(result))
-              memref::StoreOp::create(tb, loc, local.lookup(result),
-                                      storage[result], threadId);
+            if (Value buffer = storage.lookup(result))
+              memref::StoreOp::create(tb, loc, local.lookup(result), buffer,
+                                      threadId);
         }
       });
       break;
@@ -245,8 +245,8 @@ LogicalResult Emulator::emitBlock(OpBuilder &b, Block &block,
         return phase.ops.front()->emitOpError(
             "synchronises inside control flow that is not an scf.for, which "
             "cannot be emulated");
-      for (Value bound : {loop.getLowerBound(), loop.getUpperBound(),
-                          loop.getStep()}) {
+      for (Value bound :
+           {loop.getLowerBound(), loop.getUpperBound(), loop.getStep()}) {
         Operation *def = bound.getDefiningOp();
         if (!mapping.contains(bound) && def &&
             !def->hasTrait<OpTrait::ConstantLike>() &&
@@ -258,9 +258,9 @@ LogicalResult Emulator::emitBlock(OpBuilder &b, Block &block,
       SmallVector<Value> carried;
       for (BlockArgument arg : loop.getRegionIterArgs())
         carried.push_back(storageFor(arg));
-      for (auto [result, arg] :
-           llvm::zip(loop.getResults(), loop.getRegionIterArgs()))
-        storage[result] = storage[arg];
+      // (Not `storage[result] = storage[arg]`: inserting may move the map.)
+      for (auto [result, buffer] : llvm::zip(loop.getResults(), carried))
+        storage.try_emplace(result, buffer);
       // Initial values into the carried buffers: constants, uniform values
       // or per-thread values of earlier phases.
       threadLoop(b, [&](OpBuilder &tb, Value threadId) {
@@ -274,7 +274,8 @@ LogicalResult Emulator::emitBlock(OpBuilder &b, Block &block,
                      def && def->hasTrait<OpTrait::ConstantLike>()) {
             value = tb.clone(*def, local)->getResult(0);
           } else if (storage.count(init)) {
-            value = memref::LoadOp::create(tb, loc, storage[init], threadId);
+            value =
+                memref::LoadOp::create(tb, loc, storage.lookup(init), threadId);
           } else {
             value = init;
           }
@@ -306,11 +307,11 @@ LogicalResult Emulator::emitBlock(OpBuilder &b, Block &block,
         local.map(tids.x, threadId);
         SmallVector<Value> values;
         for (Value v : yield.getOperands())
-          values.push_back(local.contains(v)
-                               ? local.lookup(v)
-                               : memref::LoadOp::create(tb, loc, storage[v],
-                                                        threadId)
-                                     .getResult());
+          values.push_back(
+              local.contains(v)
+                  ? local.lookup(v)
+                  : memref::LoadOp::create(tb, loc, storage.lookup(v), threadId)
+                        .getResult());
         for (auto [value, buffer] : llvm::zip(values, carried))
           memref::StoreOp::create(tb, loc, value, buffer, threadId);
       });
@@ -349,40 +350,33 @@ LogicalResult Emulator::emitMma(OpBuilder &b, Phase &phase) {
           ab, loc, MemRefType::get({numThreads}, ab.getF32Type()));
     }
   buffers.append(results);
-  SmallVector<Value> args;
-  for (Value buffer : buffers) {
-    auto type = cast<MemRefType>(buffer.getType());
-    args.push_back(memref::CastOp::create(
-        b, loc, MemRefType::get({ShapedType::kDynamic}, type.getElementType()),
-        buffer));
-  }
-  args.push_back(arith::ConstantIndexOp::create(b, loc, numThreads / kWarpSize));
-  func::CallOp::create(b, loc, mmaHelper, args);
+  func::FuncOp helper =
+      getOrCreateMmaHelper(launch->getParentOfType<ModuleOp>(), numThreads);
+  func::CallOp::create(b, loc, helper, buffers);
   return success();
 }
 
-func::FuncOp getOrCreateMmaHelper(ModuleOp module) {
-  constexpr StringLiteral kName = "__sdd_emulate_mma_m16n8k16_bf16";
-  if (auto existing = module.lookupSymbol<func::FuncOp>(kName))
+func::FuncOp getOrCreateMmaHelper(ModuleOp module, int64_t threads) {
+  std::string name =
+      "__sdd_emulate_mma_m16n8k16_bf16_" + std::to_string(threads);
+  if (auto existing = module.lookupSymbol<func::FuncOp>(name))
     return existing;
   MLIRContext *ctx = module.getContext();
   Location loc = module.getLoc();
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
   Type i32 = b.getI32Type(), f32 = b.getF32Type();
-  auto i32s = MemRefType::get({ShapedType::kDynamic}, i32);
-  auto f32s = MemRefType::get({ShapedType::kDynamic}, f32);
+  auto i32s = MemRefType::get({threads}, i32);
+  auto f32s = MemRefType::get({threads}, f32);
   SmallVector<Type> inputs(6, i32s);
   inputs.append(8, f32s);
-  inputs.push_back(b.getIndexType());
-  auto func = func::FuncOp::create(b, loc, kName,
-                                   FunctionType::get(ctx, inputs, {}));
+  auto func =
+      func::FuncOp::create(b, loc, name, FunctionType::get(ctx, inputs, {}));
   func.setPrivate();
   Block *entry = func.addEntryBlock();
   b.setInsertionPointToStart(entry);
   ValueRange args = entry->getArguments();
   ValueRange a = args.slice(0, 4), bb = args.slice(4, 2), c = args.slice(6, 4),
              d = args.slice(10, 4);
-  Value warps = args[14];
 
   auto idx = [&](OpBuilder &ob, int64_t v) {
     return arith::ConstantIndexOp::create(ob, loc, v).getResult();
@@ -414,8 +408,8 @@ func::FuncOp getOrCreateMmaHelper(ModuleOp module) {
                     Value thread) {
     Value result = memref::LoadOp::create(ob, loc, buffers[0], thread);
     for (int64_t i = 1, e = buffers.size(); i < e; ++i) {
-      Value is = arith::CmpIOp::create(ob, loc, arith::CmpIPredicate::eq,
-                                       which, idx(ob, i));
+      Value is = arith::CmpIOp::create(ob, loc, arith::CmpIPredicate::eq, which,
+                                       idx(ob, i));
       result = arith::SelectOp::create(
           ob, loc, is, memref::LoadOp::create(ob, loc, buffers[i], thread),
           result);
@@ -428,7 +422,7 @@ func::FuncOp getOrCreateMmaHelper(ModuleOp module) {
     OpBuilder inner = OpBuilder::atBlockTerminator(l.getBody());
     body(inner, l.getInductionVar());
   };
-  loop(b, warps, [&](OpBuilder &wb, Value warp) {
+  loop(b, idx(b, threads / kWarpSize), [&](OpBuilder &wb, Value warp) {
     Value warpBase = mul(wb, warp, kWarpSize);
     loop(wb, idx(wb, 16), [&](OpBuilder &ib, Value i) {
       loop(ib, idx(ib, 8), [&](OpBuilder &jb, Value j) {
@@ -479,18 +473,18 @@ LogicalResult Emulator::run(int64_t gridX) {
   IRMapping mapping;
   for (BlockArgument arg : launch.getWorkgroupAttributions()) {
     auto type = cast<MemRefType>(arg.getType());
-    mapping.map(arg, memref::AllocaOp::create(
-                         b, loc,
-                         MemRefType::get(type.getShape(),
-                                         type.getElementType())));
+    mapping.map(
+        arg,
+        memref::AllocaOp::create(
+            b, loc, MemRefType::get(type.getShape(), type.getElementType())));
   }
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
   auto blockLoop = scf::ForOp::create(
       b, loc, zero, arith::ConstantIndexOp::create(b, loc, gridX), one);
   // Per-thread buffers go before the loop over blocks, which reuses them.
-  allocaPoint = OpBuilder::InsertPoint(blockLoop->getBlock(),
-                                       blockLoop->getIterator());
+  allocaPoint =
+      OpBuilder::InsertPoint(blockLoop->getBlock(), blockLoop->getIterator());
   OpBuilder lb = OpBuilder::atBlockTerminator(blockLoop.getBody());
   gpu::KernelDim3 ids = launch.getBlockIds(), tids = launch.getThreadIds(),
                   gridSize = launch.getGridSize(),
@@ -508,7 +502,7 @@ LogicalResult Emulator::run(int64_t gridX) {
   return success();
 }
 
-LogicalResult emulate(gpu::LaunchOp launch, func::FuncOp mmaHelper) {
+LogicalResult emulate(gpu::LaunchOp launch) {
   auto constant = [](Value v) { return getConstantIntValue(v); };
   std::optional<int64_t> gridX = constant(launch.getGridSizeX()),
                          blockX = constant(launch.getBlockSizeX());
@@ -518,22 +512,16 @@ LogicalResult emulate(gpu::LaunchOp launch, func::FuncOp mmaHelper) {
       constant(launch.getBlockSizeZ()) != 1)
     return launch.emitOpError("only one-dimensional launches of constant "
                               "size can be emulated");
-  return Emulator(launch, *blockX, mmaHelper).run(*gridX);
+  return Emulator(launch, *blockX).run(*gridX);
 }
 
 struct SDDGPULaunchToLoops
     : public sdd::impl::SDDGPULaunchToLoopsBase<SDDGPULaunchToLoops> {
   void runOnOperation() override {
     SmallVector<gpu::LaunchOp> launches;
-    bool anyMma = false;
-    getOperation().walk([&](gpu::LaunchOp op) {
-      launches.push_back(op);
-      op.walk([&](NVVM::MmaOp) { anyMma = true; });
-    });
-    func::FuncOp mmaHelper =
-        anyMma ? getOrCreateMmaHelper(getOperation()) : nullptr;
+    getOperation().walk([&](gpu::LaunchOp op) { launches.push_back(op); });
     for (gpu::LaunchOp launch : launches)
-      if (failed(emulate(launch, mmaHelper)))
+      if (failed(emulate(launch)))
         return signalPassFailure();
   }
 };

@@ -23,8 +23,7 @@ using namespace mlir::sdd::gpu_kernels;
 
 namespace {
 
-struct SDDLinalgToGPU
-    : public sdd::impl::SDDLinalgToGPUBase<SDDLinalgToGPU> {
+struct SDDLinalgToGPU : public sdd::impl::SDDLinalgToGPUBase<SDDLinalgToGPU> {
   using Base::Base;
 
   void runOnOperation() override {

@@ -44,9 +44,8 @@ int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 /// The loop dimensions that the computation of `root` in the payload reads
 /// (through the indexing maps of the inputs it loads and linalg.index);
 /// none when it reads the output. Also returns the largest buffer it loads.
-std::optional<llvm::SmallBitVector> dimsReadBySlice(linalg::LinalgOp op,
-                                                    Value root,
-                                                    OpOperand **largest) {
+std::optional<llvm::SmallBitVector>
+dimsReadBySlice(linalg::LinalgOp op, Value root, OpOperand **largest) {
   Block *body = op.getBlock();
   llvm::SmallBitVector dims(op.getNumLoops());
   SmallVector<Value> worklist = {root};
@@ -90,8 +89,8 @@ std::optional<llvm::SmallBitVector> dimsReadBySlice(linalg::LinalgOp op,
 } // namespace
 
 std::optional<ContractionPayload>
-mlir::sdd::gpu_kernels::matchContractionPayload(const OpInfo &info,
-                                                unsigned m, unsigned n) {
+mlir::sdd::gpu_kernels::matchContractionPayload(const OpInfo &info, unsigned m,
+                                                unsigned n) {
   linalg::LinalgOp op = info.op;
   if (op.getNumDpsInits() != 1)
     return std::nullopt;
@@ -122,8 +121,7 @@ mlir::sdd::gpu_kernels::matchContractionPayload(const OpInfo &info,
   return payload;
 }
 
-LogicalResult KernelEmitter::emitMma(const OpInfo &info, unsigned m,
-                                     unsigned n,
+LogicalResult KernelEmitter::emitMma(const OpInfo &info, unsigned m, unsigned n,
                                      const ContractionPayload &payload) {
   linalg::LinalgOp op = info.op;
   Location loc = op.getLoc();
@@ -158,16 +156,17 @@ LogicalResult KernelEmitter::emitMma(const OpInfo &info, unsigned m,
   Value tileB = launch.op.getWorkgroupAttributions()[1];
 
   auto c = [&](int64_t v) { return constantIndex(b, loc, v); };
-  SmallVector<Value> blockCoord = delinearize(b, loc, launch.blockId, gridShape);
+  SmallVector<Value> blockCoord =
+      delinearize(b, loc, launch.blockId, gridShape);
   Value baseM = mulIndex(b, loc, blockCoord[batchDims.size()], kTileM);
   Value baseN = mulIndex(b, loc, blockCoord[batchDims.size() + 1], kTileN);
   Value tid = launch.threadId;
   Value warp = arith::DivUIOp::create(b, loc, tid, c(kWarpSize));
   Value lane = arith::RemUIOp::create(b, loc, tid, c(kWarpSize));
-  Value warpM = mulIndex(b, loc, arith::DivUIOp::create(b, loc, warp, c(2)),
-                         kWarpTile);
-  Value warpN = mulIndex(b, loc, arith::RemUIOp::create(b, loc, warp, c(2)),
-                         kWarpTile);
+  Value warpM =
+      mulIndex(b, loc, arith::DivUIOp::create(b, loc, warp, c(2)), kWarpTile);
+  Value warpN =
+      mulIndex(b, loc, arith::RemUIOp::create(b, loc, warp, c(2)), kWarpTile);
   Value group = arith::DivUIOp::create(b, loc, lane, c(4));
   Value pair = mulIndex(b, loc, arith::RemUIOp::create(b, loc, lane, c(4)), 2);
 
@@ -205,9 +204,9 @@ LogicalResult KernelEmitter::emitMma(const OpInfo &info, unsigned m,
   // not unrolled: the prologue may be long and there are 16 elements.
   auto stage = [&](OpBuilder &b, Value k0, Value root, unsigned dim,
                    int64_t size, Value tileBase, Value tile, bool kFast) {
-    auto loop = scf::ForOp::create(
-        b, loc, constantIndex(b, loc, 0),
-        constantIndex(b, loc, kTileM * kTileK), constantIndex(b, loc, kThreads));
+    auto loop = scf::ForOp::create(b, loc, constantIndex(b, loc, 0),
+                                   constantIndex(b, loc, kTileM * kTileK),
+                                   constantIndex(b, loc, kThreads));
     OpBuilder lb = OpBuilder::atBlockTerminator(loop.getBody());
     Value linear = addIndex(lb, loc, tid, loop.getInductionVar());
     Value row, col;
@@ -285,8 +284,8 @@ LogicalResult KernelEmitter::emitMma(const OpInfo &info, unsigned m,
                   lb, loc, warpM,
                   addIndex(lb, loc, group,
                            constantIndex(lb, loc, mi * kMmaM + (r % 2) * 8)));
-              Value col = addIndex(
-                  lb, loc, pair, constantIndex(lb, loc, kk + (r / 2) * 8));
+              Value col = addIndex(lb, loc, pair,
+                                   constantIndex(lb, loc, kk + (r / 2) * 8));
               fragA[mi].push_back(loadPair(lb, tileA, row, col));
             }
           // B (stored n-major): registers r = 0..1 hold column n = g, rows
@@ -296,8 +295,8 @@ LogicalResult KernelEmitter::emitMma(const OpInfo &info, unsigned m,
               Value row = addIndex(
                   lb, loc, warpN,
                   addIndex(lb, loc, group, constantIndex(lb, loc, ni * kMmaN)));
-              Value col = addIndex(lb, loc, pair,
-                                   constantIndex(lb, loc, kk + r * 8));
+              Value col =
+                  addIndex(lb, loc, pair, constantIndex(lb, loc, kk + r * 8));
               fragB[ni].push_back(loadPair(lb, tileB, row, col));
             }
           for (int64_t mi = 0; mi < kTilesM; ++mi)
@@ -334,18 +333,16 @@ LogicalResult KernelEmitter::emitMma(const OpInfo &info, unsigned m,
         Value row = addIndex(
             b, loc, baseM,
             addIndex(b, loc, warpM,
-                     addIndex(b, loc, group,
-                              c(mi * kMmaM + (v / 2) * 8))));
-        Value col = addIndex(
-            b, loc, baseN,
-            addIndex(b, loc, warpN,
-                     addIndex(b, loc, pair, c(ni * kMmaN + v % 2))));
+                     addIndex(b, loc, group, c(mi * kMmaM + (v / 2) * 8))));
+        Value col =
+            addIndex(b, loc, baseN,
+                     addIndex(b, loc, warpN,
+                              addIndex(b, loc, pair, c(ni * kMmaN + v % 2))));
         Value valid;
         auto guard = [&](Value index, int64_t bound) {
           Value inside = arith::CmpIOp::create(
               b, loc, arith::CmpIPredicate::ult, index, c(bound));
-          valid =
-              valid ? arith::AndIOp::create(b, loc, valid, inside) : inside;
+          valid = valid ? arith::AndIOp::create(b, loc, valid, inside) : inside;
         };
         if (sizeM % kTileM != 0)
           guard(row, sizeM);
@@ -360,8 +357,7 @@ LogicalResult KernelEmitter::emitMma(const OpInfo &info, unsigned m,
         idx[m] = row;
         idx[n] = col;
         SmallVector<Value> outIdx = applyMap(b, loc, outMap, idx);
-        Value initial =
-            memref::LoadOp::create(b, loc, init0->get(), outIdx);
+        Value initial = memref::LoadOp::create(b, loc, init0->get(), outIdx);
         IRMapping mapping;
         mapping.map(outArg, initial);
         mapping.map(payload.product->getResult(0),

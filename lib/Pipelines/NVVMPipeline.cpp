@@ -170,8 +170,9 @@ void mlir::sdd::buildLowerToNVVMPipeline(OpPassManager &pm,
   gpuToLLVM.hostBarePtrCallConv = options.cABI;
   pm.addPass(createGpuToLLVMConversionPass(gpuToLLVM));
   GpuModuleToBinaryPassOptions toBinary;
-  toBinary.compilationTarget =
-      options.format == "fatbin" ? std::string("isa") : options.format.getValue();
+  toBinary.compilationTarget = options.format == "fatbin"
+                                   ? std::string("isa")
+                                   : options.format.getValue();
   pm.addPass(createGpuModuleToBinaryPass(toBinary));
   if (options.format == "fatbin") {
     SDDGPUFatbinOptions fatbin;

@@ -1,4 +1,4 @@
-//===- CachingAllocator.h - stream-ordered reuse of device memory -*- C++ -*-===//
+//===- CachingAllocator.h - reuse of device memory -------------*- C++ -*-===//
 //
 // The lowered host code allocates and frees every intermediate buffer of
 // every call (hundreds per training step); cuMemAlloc and cuMemFree

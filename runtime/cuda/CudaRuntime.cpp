@@ -119,10 +119,10 @@ struct Driver {
       return false;
     }
 #define SDD_CUDA_LOAD(name, symbol, type)                                      \
-  name = reinterpret_cast<name##Fn>(dlsym(handle, symbol));                      \
+  name = reinterpret_cast<name##Fn>(dlsym(handle, symbol));                    \
   if (!name) {                                                                 \
-    error = std::string(path) + " has no " + symbol +                          \
-            " (the driver is too old)";                                        \
+    error =                                                                    \
+        std::string(path) + " has no " + symbol + " (the driver is too old)";  \
     return false;                                                              \
   }
     SDD_CUDA_FUNCTIONS(SDD_CUDA_LOAD)
@@ -159,7 +159,9 @@ Runtime &state() {
   return *runtime;
 }
 
-void fail(const std::string &message) { state().handler.load()(message.c_str()); }
+void fail(const std::string &message) {
+  state().handler.load()(message.c_str());
+}
 
 std::string describe(CUresult result) {
   Driver &driver = state().driver;
@@ -196,16 +198,16 @@ bool initialize(Runtime &runtime) {
     return false;
   CUresult result = driver.cuInit(0);
   if (result != kSuccess) {
-    runtime.failure = "the NVIDIA driver does not start: cuInit: " +
-                      describe(result);
+    runtime.failure =
+        "the NVIDIA driver does not start: cuInit: " + describe(result);
     return false;
   }
   int count = 0;
   result = driver.cuDeviceGetCount(&count);
   if (result != kSuccess || count == 0) {
-    runtime.failure = "no CUDA device" +
-                      (result != kSuccess ? ": " + describe(result)
-                                          : std::string(" found"));
+    runtime.failure =
+        "no CUDA device" +
+        (result != kSuccess ? ": " + describe(result) : std::string(" found"));
     return false;
   }
   int ordinal = runtime.requestedDevice;
@@ -240,8 +242,7 @@ bool initialize(Runtime &runtime) {
   runtime.allocator = std::make_unique<CachingAllocator>(
       [&driver](size_t bytes) -> uintptr_t {
         CUdeviceptr ptr = 0;
-        return driver.cuMemAlloc(&ptr, bytes) == kSuccess ? uintptr_t(ptr)
-                                                          : 0;
+        return driver.cuMemAlloc(&ptr, bytes) == kSuccess ? uintptr_t(ptr) : 0;
       },
       [&driver](uintptr_t ptr) { driver.cuMemFree(CUdeviceptr(ptr)); });
   runtime.usable = true;
@@ -367,16 +368,29 @@ SDD_CUDA_EXPORT void mgpuLaunchKernel(void *function, intptr_t gridX,
                                       intptr_t gridY, intptr_t gridZ,
                                       intptr_t blockX, intptr_t blockY,
                                       intptr_t blockZ, int32_t sharedMemory,
-                                      void *stream, void **params,
-                                      void **extra, size_t /*paramsCount*/) {
+                                      void *stream, void **params, void **extra,
+                                      size_t /*paramsCount*/) {
   Driver *driver = ready();
   if (!driver)
+    return;
+  // A loop nest with no iterations becomes an empty grid, which the driver
+  // rejects: there is nothing to run.
+  if (gridX <= 0 || gridY <= 0 || gridZ <= 0)
     return;
   if (sharedMemory > kDefaultSharedMemoryLimit)
     CHECK(driver->cuFuncSetAttribute(
         function, kFuncAttributeMaxDynamicSharedSize, sharedMemory));
-  CHECK(driver->cuLaunchKernel(function, gridX, gridY, gridZ, blockX, blockY,
-                               blockZ, sharedMemory, stream, params, extra));
+  // The driver rejects a launch that has both kernel parameters and
+  // `extra`; the lowered host code passes its arguments through `params`.
+  CUresult result = driver->cuLaunchKernel(
+      function, gridX, gridY, gridZ, blockX, blockY, blockZ, sharedMemory,
+      stream, params, params ? nullptr : extra);
+  if (result != kSuccess)
+    fail("launching a kernel with grid (" + std::to_string(gridX) + ", " +
+         std::to_string(gridY) + ", " + std::to_string(gridZ) + "), block (" +
+         std::to_string(blockX) + ", " + std::to_string(blockY) + ", " +
+         std::to_string(blockZ) + "), " + std::to_string(sharedMemory) +
+         " bytes of shared memory failed: " + describe(result));
 }
 
 SDD_CUDA_EXPORT void *mgpuStreamCreate() {
@@ -486,8 +500,8 @@ SDD_CUDA_EXPORT void mgpuMemset32(void *dst, unsigned int value, size_t count,
                                    count, stream));
 }
 
-SDD_CUDA_EXPORT void mgpuMemset16(void *dst, unsigned short value,
-                                  size_t count, void *stream) {
+SDD_CUDA_EXPORT void mgpuMemset16(void *dst, unsigned short value, size_t count,
+                                  void *stream) {
   Driver *driver = ready();
   if (driver && count)
     CHECK(driver->cuMemsetD16Async(reinterpret_cast<CUdeviceptr>(dst), value,

@@ -41,8 +41,7 @@ void *mgpuMemAlloc(uint64_t sizeBytes, void *stream, bool isHostShared);
 void mgpuMemFree(void *ptr, void *stream);
 void mgpuMemcpy(void *dst, void *src, size_t sizeBytes, void *stream);
 void mgpuMemset32(void *dst, unsigned value, size_t count, void *stream);
-void mgpuMemset16(void *dst, unsigned short value, size_t count,
-                  void *stream);
+void mgpuMemset16(void *dst, unsigned short value, size_t count, void *stream);
 }
 
 using sddrt::cuda::CachingAllocator;
@@ -225,8 +224,7 @@ TEST_F(CudaRuntimeTest, LaunchesWithTheKernelArguments) {
   const char image[16] = "\x50\xed\x55\xba fatbin";
   void *module = mgpuModuleLoad(const_cast<char *>(image), sizeof(image));
   ASSERT_TRUE(module);
-  EXPECT_EQ(fake().moduleImages.back().substr(0, 4),
-            std::string(image, 4));
+  EXPECT_EQ(fake().moduleImages.back().substr(0, 4), std::string(image, 4));
   void *function = mgpuModuleGetFunction(module, "loss_grad_contract_3");
   void *stream = mgpuStreamCreate();
   void *buffer = mgpuMemAlloc(256, stream, false);
@@ -236,8 +234,8 @@ TEST_F(CudaRuntimeTest, LaunchesWithTheKernelArguments) {
   std::memcpy(&scaleBits, &scale, sizeof(scale));
   void *params[] = {&buffer, &buffer, &offset, &size, &stride, &scaleBits};
   fake().recordParams = 6;
-  mgpuLaunchKernel(function, 7, 1, 1, 256, 1, 1, 1024, stream, params,
-                   nullptr, 6);
+  mgpuLaunchKernel(function, 7, 1, 1, 256, 1, 1, 1024, stream, params, nullptr,
+                   6);
   ASSERT_EQ(fake().launches.size(), 1u);
   const FakeLaunch &launch = fake().launches.front();
   EXPECT_EQ(launch.function, "loss_grad_contract_3");
@@ -274,8 +272,7 @@ TEST_F(CudaRuntimeTest, NoDriver) {
   useDriver("/nonexistent/libcuda.so.1");
   char message[256] = "";
   EXPECT_EQ(sdd_cuda_probe(message, sizeof(message)), 0);
-  EXPECT_NE(std::string(message).find("no NVIDIA driver: "),
-            std::string::npos)
+  EXPECT_NE(std::string(message).find("no NVIDIA driver: "), std::string::npos)
       << message;
   EXPECT_EQ(mgpuMemAlloc(64, nullptr, false), nullptr);
   ASSERT_EQ(errors().size(), 1u);
