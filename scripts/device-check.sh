@@ -17,8 +17,9 @@
 # need libc, libm, libsdd_cuda_runtime.so (GPU) and libomp (CPU, carried in
 # build/device/lib).
 #
-#   scripts/device-check.sh selftest  # here: the run half against emulated
-#                                     # GPU kernels (no GPU needed)
+#   scripts/device-check.sh selftest  # here: both halves with the GPU
+#                                     # kernels emulated on the CPU (no GPU;
+#                                     # REUSE=1 skips the prepare half)
 #
 # Environment: SDD_BUILD_DIR (default build), PYTHON (default python3),
 # OUT (where the run writes rows.tsv, logs and dumps; default a temporary
@@ -180,11 +181,19 @@ EOF
 
   # 1. Every op, forward and backward, against the CPU build.
   echo "device-check: ops" >&2
-  timeout 240 "$PYTHON" "$ROOT/scripts/device_check.py" ops "$DEVICE" "$ROWS" \
-    --flavors=cuda-f32,cuda-bf16 >"$out/ops.log" 2>&1 || status=1
-  [[ -s $out/ops.log ]] && tail -3 "$out/ops.log" >&2
-  timeout 60 "$PYTHON" "$ROOT/scripts/device_check.py" optimizer "$DEVICE" "$ROWS" \
-    "${VARIANTS[@]}" >"$out/optimizer.log" 2>&1 || status=1
+  # One process per build, so that a crash (a failed CUDA call ends the
+  # process) costs only the rows after it; the log names the last call.
+  local step
+  for step in "ops cuda-f32" "ops cuda-bf16" optimizer; do
+    local log="$out/${step// /-}.log" args=(ops "$DEVICE" "$ROWS" "--flavors=${step#ops }")
+    [[ $step == optimizer ]] && args=(optimizer "$DEVICE" "$ROWS" "${VARIANTS[@]}")
+    timeout 240 "$PYTHON" "$ROOT/scripts/device_check.py" "${args[@]}" >"$log" 2>&1
+    local code=$?
+    ((code == 0)) || status=1
+    if ! grep -q "^done" "$log"; then
+      row op "($step stopped, exit $code)" - - - FAIL "$(tail -2 "$log" | tr '\n' ' ' | cut -c1-240)"
+    fi
+  done
 
   # 2. One training step of each variant: the GPU dump against the CPU dump.
   # The float32 build: 1e-4. With bf16 matrix-product operands: 1e-2 for
@@ -280,7 +289,11 @@ case "${1:-run}" in
 prepare) prepare 0 ;;
 selftest)
   DEVICE="$BUILD/device-emulated"
-  prepare 1 && run_checks 1
+  # REUSE=1: run against an earlier selftest's build (it takes minutes).
+  if [[ ${REUSE:-0} != 1 || ! -d $DEVICE/ops ]]; then
+    prepare 1 || exit 1
+  fi
+  run_checks 1
   ;;
 run) run_checks 0 ;;
 -h | --help) sed -n '2,30p' "$0" ;;

@@ -109,6 +109,7 @@ def cmd_ops(device_dir, rows, flavors):
         inputs = random_inputs(spec, rng)
         ref = run_function(ref_lib, spec, inputs)
         for flavor, lib in libs.items():
+            print("calling %s (%s)" % (spec["name"], flavor), flush=True)
             start = time.perf_counter()
             out = run_function(lib, spec, inputs)
             seconds = time.perf_counter() - start
@@ -124,6 +125,7 @@ def cmd_ops(device_dir, rows, flavors):
             add_row(rows, "op", "%s %s" % (spec["op"], spec["kind"]), flavor,
                     "%.2e" % worst, "%.0e" % tol, "PASS" if ok else "FAIL",
                     note)
+    print("done")
     return 1 if failed else 0
 
 
@@ -141,6 +143,7 @@ def cmd_optimizer(device_dir, rows, variants):
     rng = np.random.default_rng(seed)
     failed = 0
     for variant in variants:
+        print("calling the optimiser entries of %s" % variant, flush=True)
         base = os.path.join(device_dir, "models", variant)
         with open(base + "-cpu.json") as f:
             n = json.load(f)["num_params"]
@@ -182,6 +185,7 @@ def cmd_optimizer(device_dir, rows, variants):
             add_row(rows, "op", "adamw_update", "%s %s" % (variant, flavor),
                     "%.2e" % worst, "%.0e" % TOL_F32,
                     "PASS" if ok else "FAIL", "update, m, v")
+    print("done")
     return 1 if failed else 0
 
 

@@ -612,6 +612,8 @@ LogicalResult KernelEmitter::emit(linalg::LinalgOp op) {
   // kPointsPerThread outputs per thread along the innermost dimension that
   // still has work left.
   int64_t budget = kBlockThreads;
+  // A thread per output of a serial reduction: with few outputs, smaller
+  // blocks spread them over more multiprocessors.
   if (!info.reduction.empty())
     budget = std::max<int64_t>(
         kWarpSize, std::min<int64_t>(kBlockThreads,

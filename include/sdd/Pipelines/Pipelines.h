@@ -81,10 +81,10 @@ struct LowerToNVVMOptions : public PassPipelineOptions<LowerToNVVMOptions> {
                      "needs)")};
   PassOptions::Option<std::string> format{
       *this, "format",
-      llvm::cl::desc("What the gpu.binary holds: fatbin (a cubin per chip "
-                     "and the PTX of the first, assembled with ptxas and "
-                     "fatbinary; needs CUDA_HOME), isa (PTX per chip; no CUDA "
-                     "toolkit needed) or bin (upstream's cubin per chip)"),
+      llvm::cl::desc("What the gpu.binary holds: fatbin (one fatbin with a "
+                     "cubin per chip, made with ptxas and fatbinary; needs "
+                     "CUDA_HOME), isa (PTX per chip; no CUDA toolkit needed) "
+                     "or bin (upstream's cubin per chip)"),
       llvm::cl::init("fatbin")};
   PassOptions::Option<bool> embedPtx{
       *this, "embed-ptx",
