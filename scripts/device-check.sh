@@ -11,7 +11,7 @@
 #   scripts/device-check.sh           # on the GPU machine: runs the checks
 #
 # The GPU machine needs the working tree (models/, scripts/) and, carried
-# from this machine (about 40 MiB, listed by `prepare`):
+# from this machine (about 47 MiB, listed by `prepare`):
 #   build/bin/sdd-train  build/lib/libsdd_cuda_runtime.so  build/device
 # Nothing there needs libMLIR.so or LLVM: artifacts are shared objects that
 # need libc, libm, libsdd_cuda_runtime.so (GPU) and libomp (CPU, carried in
@@ -22,8 +22,9 @@
 #                                     # REUSE=1 skips the prepare half)
 #
 # Environment: SDD_BUILD_DIR (default build), PYTHON (default python3),
-# OUT (where the run writes rows.tsv, logs and dumps; default a temporary
-# folder). The run exits 1 when any check fails.
+# OUT (where the run writes rows.tsv, table.txt and the logs, under
+# device-check/; default a temporary folder). The run takes one to two
+# minutes on an H100 and exits 1 when any check fails.
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -148,7 +149,10 @@ run_checks() {
   [[ -d $DEVICE/ops ]] || die "no $DEVICE: run 'scripts/device-check.sh prepare' where sdd is built, and carry build/device"
   [[ -x $BUILD/bin/sdd-train ]] || die "no $BUILD/bin/sdd-train"
   "$PYTHON" -c "import numpy" 2>/dev/null || die "$PYTHON has no numpy (set PYTHON)"
-  local out="${OUT:-$(mktemp -d)}/device-check"
+  # Logs and the table go to $OUT (small); dumps and runs to a scratch
+  # folder.
+  local out="${OUT:-$(mktemp -d)}/device-check" work
+  work=$(mktemp -d)
   mkdir -p "$out"
   ROWS="$out/rows.tsv"
   : >"$ROWS"
@@ -206,13 +210,13 @@ EOF
     shift 2
     timeout 120 "$BUILD/bin/sdd-train" "$ROOT/models/$variant.toml" "${SMALL[@]}" \
       --data "$DEVICE/data/train.txt" --artifact "$DEVICE/models/$variant-$kind.so" \
-      "$@" --dump-step0 "$out/$variant-$kind.safetensors" >"$out/$variant-$kind.log" 2>&1
+      "$@" --dump-step0 "$work/$variant-$kind.safetensors" >"$out/$variant-$kind.log" 2>&1
   }
   compare() {
     local variant=$1 kind=$2 tol=$3 tol_grad=$4 summary verdict=PASS worst
     summary=$("$PYTHON" "$ROOT/scripts/compare_dumps.py" --summary --tol "$tol" \
-      --tol-grad "$tol_grad" "$out/$variant-$kind.safetensors" \
-      "$out/$variant-cpu.safetensors" 2>&1)
+      --tol-grad "$tol_grad" "$work/$variant-$kind.safetensors" \
+      "$work/$variant-cpu.safetensors" 2>&1)
     [[ $summary == *"dumps agree"* ]] || verdict=FAIL
     worst=$(echo "$summary" | awk '$1=="loss"||$1=="grad"||$1=="next"{printf "%s %s  ", $1, $4}')
     row dump-step0 "$variant" "$kind vs cpu" "${worst% }" "$tol, grad $tol_grad" $verdict ""
@@ -255,9 +259,9 @@ EOF
       if timeout 180 "$BUILD/bin/sdd-train" "$config" "${SMALL[@]}" --steps $TRAIN_STEPS \
         --target cuda --data "$DEVICE/data/train.txt" \
         --artifact "$DEVICE/models/$TRAIN_VARIANT-$kind.so" \
-        --out "$out/train-$kind" >"$out/train-$kind.log" 2>&1; then
+        --out "$work/train-$kind" >"$out/train-$kind.log" 2>&1; then
         local ms
-        ms=$("$PYTHON" - "$out/train-$kind/metrics.jsonl" <<'EOF'
+        ms=$("$PYTHON" - "$work/train-$kind/metrics.jsonl" <<'EOF'
 import json, statistics, sys
 rates = [json.loads(l)["tokens_per_s"] for l in open(sys.argv[1])][10:]
 rate = statistics.median(rates)
@@ -280,8 +284,9 @@ EOF
   fi
 
   echo
-  echo "device-check: $((SECONDS - start)) s; logs and dumps in $out"
-  "$PYTHON" "$ROOT/scripts/device_check.py" table "$ROWS" || status=1
+  echo "device-check: $((SECONDS - start)) s; logs in $out, dumps in $work"
+  "$PYTHON" "$ROOT/scripts/device_check.py" table "$ROWS" | tee "$out/table.txt"
+  ((PIPESTATUS[0] == 0)) || status=1
   return $status
 }
 

@@ -166,9 +166,12 @@ void mlir::sdd::buildLowerToNVVMPipeline(OpPassManager &pm,
   pm.addPass(createConvertFuncToLLVMPass(funcOptions));
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertIndexToLLVMPass());
-  GpuToLLVMConversionPassOptions gpuToLLVM;
-  gpuToLLVM.hostBarePtrCallConv = options.cABI;
-  pm.addPass(createGpuToLLVMConversionPass(gpuToLLVM));
+  // Not hostBarePtrCallConv, even with c-abi (func-to-llvm made the host
+  // signatures bare already): in gpu-to-llvm it also passes bare pointers to
+  // the kernels, which take full memref descriptors (their arguments are
+  // views with offsets and strides), and the launch would read past the
+  // argument array.
+  pm.addPass(createGpuToLLVMConversionPass());
   GpuModuleToBinaryPassOptions toBinary;
   toBinary.compilationTarget = options.format == "fatbin"
                                    ? std::string("isa")

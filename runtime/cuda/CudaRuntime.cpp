@@ -25,6 +25,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #define SDD_CUDA_EXPORT extern "C" __attribute__((visibility("default")))
@@ -45,6 +46,7 @@ using CUstream = void *;
 using CUevent = void *;
 
 constexpr CUresult kSuccess = 0;
+constexpr CUresult kInvalidValue = 1;
 constexpr unsigned kStreamNonBlocking = 0x1;
 constexpr unsigned kEventDisableTiming = 0x2;
 constexpr int kAttributeComputeCapabilityMajor = 75;
@@ -127,8 +129,16 @@ struct Driver {
   }
     SDD_CUDA_FUNCTIONS(SDD_CUDA_LOAD)
 #undef SDD_CUDA_LOAD
+    // Optional (drivers of CUDA 12.4 and later): checks the argument count
+    // of every kernel at its first launch.
+    cuFuncGetParamInfo = reinterpret_cast<cuFuncGetParamInfoFn>(
+        dlsym(handle, "cuFuncGetParamInfo"));
     return true;
   }
+
+  using cuFuncGetParamInfoFn = CUresult (*)(CUfunction, size_t, size_t *,
+                                            size_t *);
+  cuFuncGetParamInfoFn cuFuncGetParamInfo = nullptr;
 };
 
 void defaultErrorHandler(const char *message) {
@@ -147,6 +157,8 @@ struct Runtime {
   int requestedDevice = -1;
   std::unique_ptr<CachingAllocator> allocator;
   std::vector<CUstream> streamPool;
+  /// The parameter count of every kernel launched so far (0: unknown).
+  std::unordered_map<CUfunction, size_t> kernelParams;
   /// Bumped by sdd_cuda_reset, so that threads make the new context current.
   std::atomic<unsigned> generation{1};
   std::atomic<sdd_cuda_error_handler> handler{defaultErrorHandler};
@@ -274,6 +286,31 @@ Driver *ready() {
 
 } // namespace
 
+/// The number of parameters of `function`, 0 when the driver cannot tell.
+size_t kernelParamCount(Driver &driver, CUfunction function) {
+  if (!driver.cuFuncGetParamInfo)
+    return 0;
+  Runtime &runtime = state();
+  {
+    std::lock_guard<std::mutex> lock(runtime.mutex);
+    auto it = runtime.kernelParams.find(function);
+    if (it != runtime.kernelParams.end())
+      return it->second;
+  }
+  size_t count = 0, offset = 0, size = 0;
+  CUresult result;
+  while ((result = driver.cuFuncGetParamInfo(function, count, &offset,
+                                             &size)) == kSuccess)
+    ++count;
+  // Past the last parameter the driver answers "invalid value"; anything
+  // else means it cannot tell.
+  if (result != kInvalidValue)
+    count = 0;
+  std::lock_guard<std::mutex> lock(runtime.mutex);
+  runtime.kernelParams[function] = count;
+  return count;
+}
+
 //===----------------------------------------------------------------------===//
 // The tools' C API
 //===----------------------------------------------------------------------===//
@@ -315,6 +352,7 @@ SDD_CUDA_EXPORT void sdd_cuda_reset(void) {
   std::lock_guard<std::mutex> lock(runtime.mutex);
   runtime.allocator.reset();
   runtime.streamPool.clear();
+  runtime.kernelParams.clear();
   if (runtime.driver.handle)
     dlclose(runtime.driver.handle);
   runtime.driver = Driver();
@@ -369,10 +407,20 @@ SDD_CUDA_EXPORT void mgpuLaunchKernel(void *function, intptr_t gridX,
                                       intptr_t blockX, intptr_t blockY,
                                       intptr_t blockZ, int32_t sharedMemory,
                                       void *stream, void **params, void **extra,
-                                      size_t /*paramsCount*/) {
+                                      size_t paramsCount) {
   Driver *driver = ready();
   if (!driver)
     return;
+  // The driver reads one pointer per kernel parameter from `params`: a host
+  // that passes fewer (e.g. bare pointers where the kernel takes memref
+  // descriptors) makes it read past the array, so check once per kernel.
+  if (size_t expected = kernelParamCount(*driver, function);
+      expected && expected != paramsCount) {
+    fail("a kernel takes " + std::to_string(expected) +
+         " arguments but the host code passes " + std::to_string(paramsCount) +
+         " (the host and the kernels disagree on the calling convention)");
+    return;
+  }
   // A loop nest with no iterations becomes an empty grid, which the driver
   // rejects: there is nothing to run.
   if (gridX <= 0 || gridY <= 0 || gridZ <= 0)

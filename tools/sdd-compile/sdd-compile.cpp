@@ -39,6 +39,7 @@
 #include "llvm/TargetParser/Host.h"
 
 #include <chrono>
+#include <cstdlib>
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -252,6 +253,12 @@ int main(int argc, char **argv) {
   if (elementTypeName == "f64" && emitKind != Emit::MLIR)
     return fail("--element-type=f64 is only for --emit=mlir; artifacts are "
                 "f32");
+  // The GPU lowering finds libdevice, ptxas and fatbinary through
+  // CUDA_HOME (or CUDA_PATH); default to the toolkit's usual place.
+  if (target == Target::CUDA && !std::getenv("CUDA_HOME") &&
+      !std::getenv("CUDA_PATH") &&
+      llvm::sys::fs::is_directory("/usr/local/cuda"))
+    ::setenv("CUDA_HOME", "/usr/local/cuda", /*overwrite=*/0);
   if (outputPath.empty() && emitKind != Emit::MLIR && emitKind != Emit::LLVM)
     return fail("an output path is required: -o OUT");
   if (!outputPath.empty() && outputPath != "-") {

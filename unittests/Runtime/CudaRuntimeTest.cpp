@@ -259,6 +259,33 @@ TEST_F(CudaRuntimeTest, LaunchesWithTheKernelArguments) {
   EXPECT_TRUE(errors().empty());
 }
 
+TEST_F(CudaRuntimeTest, RefusesALaunchWithTheWrongArgumentCount) {
+  // The kernel takes 7 parameters (a rank-2 memref descriptor); a host that
+  // passes a bare pointer would make the driver read past `params`.
+  const char image[16] = "fatbin";
+  void *module = mgpuModuleLoad(const_cast<char *>(image), sizeof(image));
+  void *function = mgpuModuleGetFunction(module, "copy_elementwise_0");
+  void *stream = mgpuStreamCreate();
+  void *buffer = nullptr;
+  void *params[] = {&buffer};
+  fake().kernelParams = 7;
+  mgpuLaunchKernel(function, 1, 1, 1, 32, 1, 1, 0, stream, params, nullptr, 1);
+  EXPECT_TRUE(fake().launches.empty());
+  ASSERT_EQ(errors().size(), 1u);
+  EXPECT_EQ(errors()[0], "a kernel takes 7 arguments but the host code passes "
+                         "1 (the host and the kernels disagree on the calling "
+                         "convention)");
+  // The right count launches.
+  int64_t fields[7] = {};
+  void *all[7];
+  for (int i = 0; i < 7; ++i)
+    all[i] = &fields[i];
+  mgpuLaunchKernel(function, 1, 1, 1, 32, 1, 1, 0, stream, all, nullptr, 7);
+  EXPECT_EQ(fake().launches.size(), 1u);
+  mgpuStreamDestroy(stream);
+  mgpuModuleUnload(module);
+}
+
 TEST_F(CudaRuntimeTest, ReportsOutOfMemory) {
   fake().memoryLimit = 1 << 20;
   void *stream = mgpuStreamCreate();

@@ -76,6 +76,16 @@ FAKE_EXPORT int cuModuleGetFunction(void **function, void *, const char *name) {
   return 0;
 }
 FAKE_EXPORT int cuFuncSetAttribute(void *, int, int) { return 0; }
+FAKE_EXPORT int cuFuncGetParamInfo(void *, size_t index, size_t *offset,
+                                   size_t *size) {
+  if (state().kernelParams == 0)
+    return 801; // CUDA_ERROR_NOT_SUPPORTED
+  if (index >= state().kernelParams)
+    return 1; // CUDA_ERROR_INVALID_VALUE
+  *offset = 8 * index;
+  *size = 8;
+  return 0;
+}
 FAKE_EXPORT int cuLaunchKernel(void *function, unsigned gx, unsigned gy,
                                unsigned gz, unsigned bx, unsigned by,
                                unsigned bz, unsigned smem, void *stream,

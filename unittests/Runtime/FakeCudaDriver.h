@@ -25,6 +25,9 @@ struct FakeCudaState {
   int allocCalls = 0, freeCalls = 0, moduleLoads = 0, moduleUnloads = 0;
   int streamsCreated = 0, streamSyncs = 0, contextSets = 0;
   size_t recordParams = 0;
+  /// The parameter count cuFuncGetParamInfo reports for every kernel (0:
+  /// the driver cannot tell, as before CUDA 12.4).
+  size_t kernelParams = 0;
   std::vector<FakeLaunch> launches;
   std::vector<std::string> moduleImages;
   std::map<void *, size_t> allocations;
