@@ -26,6 +26,8 @@ import os
 import sys
 
 B, T, D, H, HKV, DH, F, V = 4, 128, 128, 4, 2, 32, 344, 256
+# Mixture of experts: experts, slots per token, expert hidden size.
+E, K, FE = 8, 2, 64
 
 
 def ttype(shape, dtype="f32"):
@@ -101,6 +103,31 @@ def ops():
         Op("residual_add", [float_arg("x", x3), float_arg("u", x3)],
            "%y = sdd.residual_add %x, %u {{scale = 1.6817928 : f64}} : {0}"
            .format(ttype(x3)), x3),
+        # The MoE ops. Routing is given (random expert ids, distinct or
+        # not) or computed from a softmax without a product before it: a
+        # router product with bf16 operands would flip near-tied choices
+        # and compare different experts.
+        Op("softmax", [float_arg("x", [B, T, E])],
+           "%y = sdd.softmax %x : {0}".format(ttype([B, T, E])), [B, T, E]),
+        Op("router_topk", [float_arg("probs", [B, T, E])],
+           "%idx, %y = sdd.router_topk %probs {{k = {0} : i64}} : {1} -> "
+           "({2}, {3})".format(K, ttype([B, T, E]), ttype([B, T, K], "i32"),
+                               ttype([B, T, K])), [B, T, K]),
+        Op("moe_experts",
+           [float_arg("x", x3), id_arg("experts", [B, T, K], E),
+            float_arg("gates", [B, T, K]), float_arg("up", [E, 2 * FE, D]),
+            float_arg("down", [E, D, FE]), float_arg("up_alpha", [E, 2 * FE]),
+            float_arg("down_alpha", [E, D])],
+           "%y = sdd.moe_experts %x, %experts, %gates, %up, %down "
+           "alphas(%up_alpha, %down_alpha) : ({0}, {1}, {2}, {3}, {4}, {5}, "
+           "{6}) -> {0}".format(ttype(x3), ttype([B, T, K], "i32"),
+                                ttype([B, T, K]), ttype([E, 2 * FE, D]),
+                                ttype([E, D, FE]), ttype([E, 2 * FE]),
+                                ttype([E, D])), x3),
+        Op("moe_aux_loss",
+           [float_arg("logits", [B, T, E]), id_arg("experts", [B, T, K], E)],
+           "%y = sdd.moe_aux_loss %logits, %experts : ({0}, {1}) -> {2}"
+           .format(ttype([B, T, E]), ttype([B, T, K], "i32"), ttype([])), []),
         Op("cross_entropy",
            [float_arg("logits", [B, T, V]), id_arg("targets", [B, T], V)],
            "%y = sdd.cross_entropy %logits, %targets : ({0}, {1}) -> {2}"

@@ -390,14 +390,17 @@ OwningOpRef<ModuleOp> mlir::sdd::buildModelModule(MLIRContext *context,
         arith::ConstantOp::create(b, loc, b.getFloatAttr(elementType, 1.0));
     Value assignments = arith::ConstantOp::create(
         b, loc, b.getFloatAttr(elementType, double(batch * seq * moe.topK)));
+    // Rank-0 tensors; the ones listed in shareOfAssignments are divided by
+    // the number of assignments.
     SmallVector<Value> stats;
+    SmallVector<size_t> shareOfAssignments;
     for (auto [r, idx] :
          llvm::zip_equal(forward.routerLogits(), forward.selections())) {
       for (auto [lbCoef, zCoef] : {std::pair{1.0, 0.0}, std::pair{0.0, 1.0}}) {
         Value term = MoEAuxLossOp::create(b, loc, scalarType, r, idx,
                                           b.getF64FloatAttr(lbCoef),
                                           b.getF64FloatAttr(zCoef));
-        stats.push_back(tensor::ExtractOp::create(b, loc, term, ValueRange{}));
+        stats.push_back(term);
       }
       // counts[e] = number of (token, slot) assignments to expert e.
       Value counts = linalg::FillOp::create(
@@ -446,12 +449,40 @@ OwningOpRef<ModuleOp> mlir::sdd::buildModelModule(MLIRContext *context,
                                             b, loc, args[0], args[1])});
               })
               .getResult(0);
-      Value max = tensor::ExtractOp::create(b, loc, busiest, ValueRange{});
-      stats.push_back(arith::DivFOp::create(b, loc, max, assignments));
+      stats.push_back(busiest);
+      shareOfAssignments.push_back(stats.size() - 1);
     }
-    func::ReturnOp::create(
-        b, loc,
-        ValueRange{tensor::FromElementsOp::create(b, loc, statsType, stats)});
+    // The vector of statistics as one linalg op over the rank-0 tensors,
+    // not scalars extracted on the host: on the GPU they live in device
+    // memory, where only kernels read them.
+    SmallVector<AffineMap> maps(stats.size(), AffineMap::get(1, 0, {}, ctx));
+    maps.push_back(AffineMap::getMultiDimIdentityMap(1, ctx));
+    Value statsVector =
+        linalg::GenericOp::create(
+            b, loc, statsType, stats,
+            ValueRange{tensor::EmptyOp::create(b, loc, statsType.getShape(),
+                                               elementType)},
+            maps, ArrayRef<utils::IteratorType>{utils::IteratorType::parallel},
+            [&](OpBuilder &b, Location loc, ValueRange args) {
+              Value i = linalg::IndexOp::create(b, loc, 0);
+              Value value;
+              for (size_t k = 0; k < stats.size(); ++k) {
+                Value stat = args[k];
+                if (llvm::is_contained(shareOfAssignments, k))
+                  stat = arith::DivFOp::create(b, loc, stat, assignments);
+                if (k == 0) {
+                  value = stat;
+                  continue;
+                }
+                Value isK = arith::CmpIOp::create(
+                    b, loc, arith::CmpIPredicate::eq, i,
+                    arith::ConstantIndexOp::create(b, loc, k));
+                value = arith::SelectOp::create(b, loc, isK, stat, value);
+              }
+              linalg::YieldOp::create(b, loc, ValueRange{value});
+            })
+            .getResult(0);
+    func::ReturnOp::create(b, loc, ValueRange{statsVector});
   }
   return module;
 }

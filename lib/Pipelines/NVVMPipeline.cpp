@@ -103,6 +103,9 @@ void mlir::sdd::buildLowerToNVVMPipeline(OpPassManager &pm,
   toGPU.useMma = options.mma;
   pm.addNestedPass<func::FuncOp>(createSDDLinalgToGPU(toGPU));
   if (options.emulate) {
+    // Host loops on buffers (the MoE counting sort) stay host loops, which
+    // is what sdd-gpu-serial-kernels' single thread would run; test
+    // harnesses may read buffers on the host as well.
     pm.addPass(createSDDGPULaunchToLoops());
     // bf16 conversions as integer arithmetic: the host's libgcc may lack
     // the soft-float helpers that LLVM would call.
@@ -113,6 +116,9 @@ void mlir::sdd::buildLowerToNVVMPipeline(OpPassManager &pm,
     addHostToLLVM(pm, options.cABI);
     return;
   }
+  SDDGPUSerialKernelsOptions serial;
+  serial.kernelModule = kKernelModule;
+  pm.addNestedPass<func::FuncOp>(createSDDGPUSerialKernels(serial));
   SDDGPUDeviceMemoryOptions memory;
   memory.hostArguments = options.cABI && options.hostArguments;
   pm.addPass(createSDDGPUDeviceMemory(memory));

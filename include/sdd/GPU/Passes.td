@@ -60,6 +60,55 @@ def SDDLinalgToGPU : Pass<"sdd-linalg-to-gpu", "::mlir::func::FuncOp"> {
   ];
 }
 
+def SDDGPUSerialKernels : Pass<"sdd-gpu-serial-kernels",
+                               "::mlir::func::FuncOp"> {
+  let summary = "Run the host loops that read or write buffers as "
+                "single-thread kernels";
+  let description = [{
+    Runs after `sdd-linalg-to-gpu`. What is left of a host function besides
+    kernels is allocation, views and deallocation, except for code that is
+    not a linalg op: the counting sort of the mixture-of-experts ops
+    (histogram, prefix sum and stable scatter of the token-expert
+    assignments, `scf.for` loops with `memref.load` / `memref.store`).
+    Its buffers live in device memory, so each such top-level op (and every
+    run of adjacent ones) moves into a `gpu.launch` of one block of one
+    thread, named `<function>_serial_<n>`: sequential, as on the CPU, so the
+    order of the sort and the results stay the same. Only accesses to
+    buffers that go to the device count (`memref.alloc`, globals, function
+    arguments); stack buffers stay on the host. Fails when a value computed
+    by such code is used by host code outside it, or when the access is
+    nested in host control flow that also launches kernels.
+
+    Example:
+
+    ```mlir
+    scf.for %i = %c0 to %c128 step %c1 {
+      %e = memref.load %experts[%i] : memref<128xi32>
+      ...
+      memref.store %n, %counts[%k] : memref<8xindex>
+    }
+    ```
+
+    becomes
+
+    ```mlir
+    gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+               threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1)
+               module(@sdd_kernels) function(@f_serial_0) {
+      scf.for %i = %c0 to %c128 step %c1 { ... }
+      gpu.terminator
+    }
+    ```
+  }];
+  let options = [
+    Option<"kernelModule", "kernel-module", "std::string",
+           /*default=*/"\"sdd_kernels\"",
+           "Name of the gpu.module that kernel outlining puts kernels in">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::gpu::GPUDialect"];
+}
+
 def SDDGPUDeviceMemory : Pass<"sdd-gpu-device-memory", "::mlir::ModuleOp"> {
   let summary = "Put the host functions' buffers in GPU memory";
   let description = [{

@@ -1,0 +1,136 @@
+//===- SerialKernels.cpp - host loops on buffers to single-thread kernels -===//
+//
+// The counting sort of the mixture-of-experts lowering is sequential code
+// (each assignment's slot depends on the ones before it), not a linalg op,
+// so sdd-linalg-to-gpu leaves it on the host. Its buffers go to device
+// memory with everything else, so it runs as a kernel of one thread: the
+// same loops in the same order, which keeps the sort stable and the results
+// equal to the CPU build's.
+//
+//===----------------------------------------------------------------------===//
+
+#include "sdd/GPU/Passes.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+
+namespace mlir::sdd {
+#define GEN_PASS_DEF_SDDGPUSERIALKERNELS
+#include "sdd/GPU/Passes.h.inc"
+} // namespace mlir::sdd
+
+using namespace mlir;
+
+namespace {
+
+/// Whether `buffer` will live in device memory: allocations, globals and
+/// the function's arguments do; stack buffers stay on the host.
+bool isDeviceBuffer(Value buffer) {
+  while (Operation *def = buffer.getDefiningOp()) {
+    if (isa<memref::AllocOp, memref::GetGlobalOp>(def))
+      return true;
+    auto view = dyn_cast<ViewLikeOpInterface>(def);
+    if (!view)
+      return false;
+    buffer = view.getViewSource();
+  }
+  auto arg = cast<BlockArgument>(buffer);
+  return isa<func::FuncOp>(arg.getOwner()->getParentOp());
+}
+
+/// The first load or store of a device buffer in `op` (itself or nested)
+/// outside a kernel, or null.
+Operation *findDeviceAccess(Operation *op) {
+  Operation *found = nullptr;
+  op->walk<WalkOrder::PreOrder>([&](Operation *nested) {
+    if (isa<gpu::LaunchOp>(nested))
+      return WalkResult::skip();
+    Value buffer;
+    if (auto load = dyn_cast<memref::LoadOp>(nested))
+      buffer = load.getMemref();
+    else if (auto store = dyn_cast<memref::StoreOp>(nested))
+      buffer = store.getMemref();
+    if (buffer && isDeviceBuffer(buffer)) {
+      found = nested;
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return found;
+}
+
+struct SDDGPUSerialKernels
+    : public sdd::impl::SDDGPUSerialKernelsBase<SDDGPUSerialKernels> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    // Runs of adjacent top-level ops that access device buffers.
+    SmallVector<SmallVector<Operation *>> runs;
+    for (Block &block : func.getBody()) {
+      Operation *previous = nullptr;
+      for (Operation &op : block) {
+        if (isa<gpu::LaunchOp>(op) || !findDeviceAccess(&op)) {
+          previous = nullptr;
+          continue;
+        }
+        if (op.getNumRegions() && hasNestedLaunch(&op)) {
+          findDeviceAccess(&op)->emitOpError(
+              "accesses a device buffer in host control flow that also "
+              "launches kernels; it cannot run as a kernel");
+          return signalPassFailure();
+        }
+        if (!previous)
+          runs.emplace_back();
+        runs.back().push_back(&op);
+        previous = &op;
+      }
+    }
+
+    for (auto [index, run] : llvm::enumerate(runs)) {
+      // The kernel cannot hand values back to the host.
+      for (Operation *op : run)
+        for (OpResult result : op->getResults())
+          for (Operation *user : result.getUsers()) {
+            Operation *owner =
+                run.front()->getBlock()->findAncestorOpInBlock(*user);
+            if (!llvm::is_contained(run, owner)) {
+              InFlightDiagnostic diag = op->emitOpError(
+                  "accesses a device buffer and its result is used by host "
+                  "code; it cannot run as a kernel");
+              diag.attachNote(user->getLoc()) << "used here";
+              return signalPassFailure();
+            }
+          }
+      createKernel(func, run, index);
+    }
+  }
+
+  static bool hasNestedLaunch(Operation *op) {
+    return op->walk([](gpu::LaunchOp) { return WalkResult::interrupt(); })
+        .wasInterrupted();
+  }
+
+  void createKernel(func::FuncOp func, ArrayRef<Operation *> run,
+                    size_t index) {
+    Location loc = run.front()->getLoc();
+    OpBuilder b(run.front());
+    Value one = arith::ConstantIndexOp::create(b, loc, 1);
+    auto launch = gpu::LaunchOp::create(
+        b, loc, one, one, one, one, one, one,
+        /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
+        /*asyncDependencies=*/{}, /*workgroupAttributions=*/{},
+        /*privateAttributions=*/{}, nullptr, nullptr, nullptr,
+        FlatSymbolRefAttr::get(b.getContext(), kernelModule),
+        FlatSymbolRefAttr::get(
+            b.getContext(),
+            (func.getSymName() + "_serial_" + Twine(index)).str()));
+    Block &body = launch.getBody().front();
+    b.setInsertionPointToEnd(&body);
+    auto terminator = gpu::TerminatorOp::create(b, loc);
+    for (Operation *op : run)
+      op->moveBefore(terminator);
+  }
+};
+
+} // namespace
