@@ -297,9 +297,12 @@ size_t kernelParamCount(Driver &driver, CUfunction function) {
     if (it != runtime.kernelParams.end())
       return it->second;
   }
+  // Kernel parameters take at most 32 KiB, so at most 4096 pointers.
+  constexpr size_t kMaxParams = 4096;
   size_t count = 0, offset = 0, size = 0;
-  CUresult result;
-  while ((result = driver.cuFuncGetParamInfo(function, count, &offset,
+  CUresult result = kSuccess;
+  while (count <= kMaxParams &&
+         (result = driver.cuFuncGetParamInfo(function, count, &offset,
                                              &size)) == kSuccess)
     ++count;
   // Past the last parameter the driver answers "invalid value"; anything

@@ -286,6 +286,23 @@ TEST_F(CudaRuntimeTest, RefusesALaunchWithTheWrongArgumentCount) {
   mgpuModuleUnload(module);
 }
 
+TEST_F(CudaRuntimeTest, LaunchesWhenTheDriverCannotCountTheArguments) {
+  // A driver that answers every parameter index does not tell the count:
+  // the layer gives up after 4096 (32 KiB of pointers) and launches.
+  const char image[16] = "fatbin";
+  void *module = mgpuModuleLoad(const_cast<char *>(image), sizeof(image));
+  void *function = mgpuModuleGetFunction(module, "copy_elementwise_0");
+  void *stream = mgpuStreamCreate();
+  fake().kernelParams = 100000;
+  void *buffer = nullptr;
+  void *params[] = {&buffer};
+  mgpuLaunchKernel(function, 1, 1, 1, 32, 1, 1, 0, stream, params, nullptr, 1);
+  EXPECT_EQ(fake().launches.size(), 1u);
+  EXPECT_TRUE(errors().empty());
+  mgpuStreamDestroy(stream);
+  mgpuModuleUnload(module);
+}
+
 TEST_F(CudaRuntimeTest, ReportsOutOfMemory) {
   fake().memoryLimit = 1 << 20;
   void *stream = mgpuStreamCreate();
