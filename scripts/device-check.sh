@@ -26,6 +26,7 @@
 #                                     # REUSE=1 skips the prepare half)
 #
 # Environment: SDD_BUILD_DIR (default build), PYTHON (default python3),
+# SDD_DEVICE_VARIANTS (the model variants to check, default all eight),
 # OUT (where the run writes rows.tsv, table.txt and the logs, under
 # device-check/; default a temporary folder). The run takes one to two
 # minutes on an H100 and exits 1 when any check fails.
@@ -39,12 +40,17 @@ PYTHON="${PYTHON:-python3}"
 # The dense variants, two layers (so that layers chain) of the configs'
 # widths, batch 8 x 128 tokens: the CPU reference takes a second and each
 # GPU artifact is about 6 MB.
-VARIANTS=(sdd-prenorm sdd-postnorm sdd-deepnorm plain-prenorm plain-postnorm
-  plain-deepnorm moe-postnorm-sdd moe-prenorm-plain)
+# SDD_DEVICE_VARIANTS (space-separated) checks fewer, e.g. a quick selftest.
+read -ra VARIANTS <<<"${SDD_DEVICE_VARIANTS:-sdd-prenorm sdd-postnorm \
+sdd-deepnorm plain-prenorm plain-postnorm plain-deepnorm moe-postnorm-sdd \
+moe-prenorm-plain}"
 SMALL=(--set model.n_layers=2 --set train.batch_size=8 --set train.seq_len=128
   --set train.eval_every=0 --set train.checkpoint_every=0)
 # Also without tensor cores (float32 products, checked at 1e-4).
-F32_VARIANTS=(sdd-prenorm moe-postnorm-sdd)
+F32_VARIANTS=()
+for variant in sdd-prenorm moe-postnorm-sdd; do
+  [[ " ${VARIANTS[*]} " == *" $variant "* ]] && F32_VARIANTS+=("$variant")
+done
 # The training-step timing: the same model, 40 steps.
 TRAIN_VARIANT=sdd-prenorm
 TRAIN_STEPS=40
@@ -275,16 +281,18 @@ EOF
       row time "SDD linear, torch eager" - - - SKIP "no PyTorch with CUDA in $PYTHON"
     fi
     echo "device-check: timing a training step" >&2
-    local config="$ROOT/models/$TRAIN_VARIANT.toml" what
-    what="train step $TRAIN_VARIANT (2 layers, 8x128 tokens)"
-    for kind in cuda cuda-f32; do
-      [[ -f $DEVICE/models/$TRAIN_VARIANT-$kind.so ]] || continue
-      if timeout 180 "$BUILD/bin/sdd-train" "$config" "${SMALL[@]}" --steps $TRAIN_STEPS \
-        --target cuda --data "$DEVICE/data/train.txt" \
-        --artifact "$DEVICE/models/$TRAIN_VARIANT-$kind.so" \
-        --out "$work/train-$kind" >"$out/train-$kind.log" 2>&1; then
+    local config="$ROOT/models/$TRAIN_VARIANT.toml" what run
+    # The dense model with and without tensor cores, and an MoE model.
+    for run in "$TRAIN_VARIANT cuda" "$TRAIN_VARIANT cuda-f32" "moe-postnorm-sdd cuda"; do
+      local variant=${run% *} kind=${run#* }
+      what="train step $variant (2 layers, 8x128 tokens)"
+      [[ -f $DEVICE/models/$variant-$kind.so ]] || continue
+      if timeout 180 "$BUILD/bin/sdd-train" "$ROOT/models/$variant.toml" "${SMALL[@]}" \
+        --steps $TRAIN_STEPS --target cuda --data "$DEVICE/data/train.txt" \
+        --artifact "$DEVICE/models/$variant-$kind.so" \
+        --out "$work/train-$variant-$kind" >"$out/train-$variant-$kind.log" 2>&1; then
         local ms
-        ms=$("$PYTHON" - "$work/train-$kind/metrics.jsonl" <<'EOF'
+        ms=$("$PYTHON" - "$work/train-$variant-$kind/metrics.jsonl" <<'EOF'
 import json, statistics, sys
 rates = [json.loads(l)["tokens_per_s"] for l in open(sys.argv[1])][10:]
 rate = statistics.median(rates)
@@ -293,13 +301,14 @@ EOF
 )
         row time "$what" "sdd $kind" "${ms%%|*}" - INFO "${ms#*|}; includes the host copies of parameters, gradients and Adam state"
       else
-        row time "$what" "sdd $kind" - - FAIL "$(tail -1 "$out/train-$kind.log")"
+        row time "$what" "sdd $kind" - - FAIL "$(tail -1 "$out/train-$variant-$kind.log")"
         status=1
       fi
     done
     if "$PYTHON" -c "import torch; assert torch.cuda.is_available()" 2>/dev/null; then
       local sets=()
       for ((i = 1; i < ${#SMALL[@]}; i += 2)); do sets+=("${SMALL[i]}"); done
+      what="train step $TRAIN_VARIANT (2 layers, 8x128 tokens)"
       timeout 180 "$PYTHON" "$ROOT/scripts/device_check.py" bench-train-torch "$ROWS" \
         "$what" "$config" 30 "${sets[@]}" >"$out/torch.log" 2>&1 ||
         row time "$what" "torch eager" - - FAIL "$(tail -1 "$out/torch.log")"

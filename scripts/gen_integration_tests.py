@@ -930,7 +930,15 @@ def moe_cases():
                          extra=["k = E: every token to every expert."]),
         moe_experts_case("moe_experts_f64", 1506, (5, 6), 5, 3, 4, True,
                          dtype=f64t),
+        moe_experts_case("moe_experts_sdd_chunks", 1507, (150, 8), 5, 2, 4,
+                         True,
+                         extra=["300 assignments: three chunks of the"
+                                " parallel sort (128, 128, 44),"
+                                " test/Integration/moe-parallel-sort.test."]),
         moe_aux_loss_case("moe_aux_loss", 1601, (2, 4, 5), 2),
+        moe_aux_loss_case("moe_aux_loss_chunks", 1604, (140, 5), 2,
+                          extra=["280 selections: three chunks of the"
+                                 " parallel count."]),
         moe_aux_loss_case(
             "moe_aux_loss_imbalanced", 1602, (6, 4), 2, lb_coef=0.5,
             z_coef=0.25,

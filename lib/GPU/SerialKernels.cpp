@@ -1,11 +1,11 @@
 //===- SerialKernels.cpp - host loops on buffers to single-thread kernels -===//
 //
-// The counting sort of the mixture-of-experts lowering is sequential code
-// (each assignment's slot depends on the ones before it), not a linalg op,
-// so sdd-linalg-to-gpu leaves it on the host. Its buffers go to device
-// memory with everything else, so it runs as a kernel of one thread: the
-// same loops in the same order, which keeps the sort stable and the results
-// equal to the CPU build's.
+// Code that is not a linalg op, e.g. the sequential counting sort of the
+// MoE lowering (each assignment's slot depends on the ones before it), is
+// left on the host by sdd-linalg-to-gpu. Its buffers go to device memory
+// with everything else, so it runs as a kernel of one thread: the same
+// loops in the same order, correct but serial (the GPU pipeline avoids it
+// for the MoE ops with sdd-to-linalg's parallel sort).
 //
 //===----------------------------------------------------------------------===//
 

@@ -77,7 +77,10 @@ void mlir::sdd::buildLowerToNVVMPipeline(OpPassManager &pm,
   // Tensors, as for the CPU.
   if (options.fuse)
     pm.addPass(createSDDFuse());
-  pm.addPass(createConvertSDDToLinalg());
+  // The sequential counting sort of the MoE ops would run on one thread.
+  ConvertSDDToLinalgOptions toLinalg;
+  toLinalg.moeSort = "parallel";
+  pm.addPass(createConvertSDDToLinalg(toLinalg));
   pm.addPass(createConvertElementwiseToLinalgPass());
   pm.addPass(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCanonicalizerPass());
@@ -103,9 +106,9 @@ void mlir::sdd::buildLowerToNVVMPipeline(OpPassManager &pm,
   toGPU.useMma = options.mma;
   pm.addNestedPass<func::FuncOp>(createSDDLinalgToGPU(toGPU));
   if (options.emulate) {
-    // Host loops on buffers (the MoE counting sort) stay host loops, which
-    // is what sdd-gpu-serial-kernels' single thread would run; test
-    // harnesses may read buffers on the host as well.
+    // Host loops on buffers stay host loops, which is what
+    // sdd-gpu-serial-kernels' single thread would run; test harnesses read
+    // buffers on the host as well.
     pm.addPass(createSDDGPULaunchToLoops());
     // bf16 conversions as integer arithmetic: the host's libgcc may lack
     // the soft-float helpers that LLVM would call.

@@ -18,14 +18,17 @@ namespace sdd {
 #include "sdd/Conversion/Passes.h.inc"
 
 /// Adds the patterns that rewrite every sdd op on tensors (forward and
-/// backward).
-void populateSDDToLinalgPatterns(RewritePatternSet &patterns);
+/// backward). `parallelMoESort`: group the MoE assignments by expert with
+/// the parallel sort (for GPUs) instead of the sequential counting sort.
+void populateSDDToLinalgPatterns(RewritePatternSet &patterns,
+                                 bool parallelMoESort = false);
 
 /// Adds the patterns of the backward ops only.
 void populateSDDGradToLinalgPatterns(RewritePatternSet &patterns);
 
 /// Adds the patterns of the mixture-of-experts ops, forward and backward.
-void populateSDDMoEToLinalgPatterns(RewritePatternSet &patterns);
+void populateSDDMoEToLinalgPatterns(RewritePatternSet &patterns,
+                                    bool parallelSort = false);
 
 #define GEN_PASS_REGISTRATION
 #include "sdd/Conversion/Passes.h.inc"

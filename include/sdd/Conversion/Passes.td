@@ -18,7 +18,17 @@ def ConvertSDDToLinalg : Pass<"sdd-to-linalg"> {
     ops also use `scf.for` over tensors: the counting sort that groups the
     token-expert assignments by expert, and the data-dependent sums (over
     an expert's segment of the sorted assignments) inside linalg payloads.
+    With `moe-sort=parallel` (the GPU pipeline's choice) the grouping is
+    instead a few `linalg.generic` ops over chunks of 128 assignments,
+    experts and rows, none of which carries state from one assignment to
+    the next: more work (O(N k (128 + N k / 128 + E))) but all of it
+    parallel, and the same result.
   }];
+  let options = [
+    Option<"moeSort", "moe-sort", "std::string", /*default=*/"\"sequential\"",
+           "How the MoE ops group assignments by expert: 'sequential' "
+           "(a counting sort, O(N k)) or 'parallel' (for GPUs)">,
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::linalg::LinalgDialect",

@@ -67,13 +67,15 @@ def SDDGPUSerialKernels : Pass<"sdd-gpu-serial-kernels",
   let description = [{
     Runs after `sdd-linalg-to-gpu`. What is left of a host function besides
     kernels is allocation, views and deallocation, except for code that is
-    not a linalg op: the counting sort of the mixture-of-experts ops
-    (histogram, prefix sum and stable scatter of the token-expert
-    assignments, `scf.for` loops with `memref.load` / `memref.store`).
-    Its buffers live in device memory, so each such top-level op (and every
-    run of adjacent ones) moves into a `gpu.launch` of one block of one
-    thread, named `<function>_serial_<n>`: sequential, as on the CPU, so the
-    order of the sort and the results stay the same. Only accesses to
+    not a linalg op, such as the sequential counting sort of the
+    mixture-of-experts ops (`sdd-to-linalg` with `moe-sort=sequential`:
+    histogram, prefix sum and stable scatter, `scf.for` loops with
+    `memref.load` / `memref.store`; the GPU pipeline picks the parallel
+    sort, which is linalg ops) or scalars read out of a buffer. Their
+    buffers live in device memory, so each such top-level op (and every run
+    of adjacent ones) moves into a `gpu.launch` of one block of one thread,
+    named `<function>_serial_<n>`: correct, in the same order as on the
+    CPU, but serial. Only accesses to
     buffers that go to the device count (`memref.alloc`, globals, function
     arguments); stack buffers stay on the host. Fails when a value computed
     by such code is used by host code outside it, or when the access is

@@ -229,11 +229,223 @@ ExpertGrouping emitExpertGrouping(OpBuilder &b, Location loc, Value indices,
           positions};
 }
 
+using TermBuilder = function_ref<Value(OpBuilder &, Location, Value)>;
+
+/// Assignments per chunk of the parallel sort.
+constexpr int64_t kSortChunk = 128;
+
+using IndexBuilder = function_ref<Value(OpBuilder &, Location, ValueRange)>;
+
+/// An index tensor of `shape` whose element at `ivs` is `body(ivs)`: a
+/// linalg.generic without inputs (the body reads tensors by extract).
+Value emitIndexTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                      IndexBuilder body) {
+  auto type = RankedTensorType::get(shape, b.getIndexType());
+  return emitElementwise(b, loc, type, {}, {},
+                         [&](OpBuilder &b, Location loc, ValueRange) -> Value {
+                           SmallVector<Value> ivs;
+                           for (int64_t i = 0, e = shape.size(); i < e; ++i)
+                             ivs.push_back(linalg::IndexOp::create(b, loc, i));
+                           return body(b, loc, ivs);
+                         });
+}
+
+/// `sum_{i in [begin, end)} term(i)` of index values, inside a payload.
+Value emitPayloadCount(OpBuilder &b, Location loc, Value begin, Value end,
+                       TermBuilder term) {
+  auto loop = scf::ForOp::create(
+      b, loc, begin, end, indexConstant(b, loc, 1),
+      ValueRange{indexConstant(b, loc, 0)},
+      [&](OpBuilder &b, Location loc, Value i, ValueRange iter) {
+        scf::YieldOp::create(b, loc,
+                             ValueRange{arith::AddIOp::create(
+                                 b, loc, iter[0], term(b, loc, i))});
+      });
+  return loop.getResult(0);
+}
+
+/// 1 where `condition` holds, else 0 (an index).
+Value indexFromBool(OpBuilder &b, Location loc, Value condition) {
+  return arith::SelectOp::create(b, loc, condition, indexConstant(b, loc, 1),
+                                 indexConstant(b, loc, 0));
+}
+
+/// `counts[c, e]`: how many of the assignments `[c kSortChunk, (c + 1)
+/// kSortChunk)` of the rank-1 integer tensor `flat` equal `e` (one thread
+/// per chunk and expert).
+Value emitChunkCounts(OpBuilder &b, Location loc, Value flat, int64_t experts) {
+  int64_t n = tensorTypeOf(flat).getShape()[0];
+  int64_t chunks = (n + kSortChunk - 1) / kSortChunk;
+  return emitIndexTensor(
+      b, loc, {chunks, experts},
+      [&](OpBuilder &b, Location loc, ValueRange ivs) {
+        Value begin = arith::MulIOp::create(b, loc, ivs[0],
+                                            indexConstant(b, loc, kSortChunk));
+        Value end = arith::MinUIOp::create(
+            b, loc,
+            arith::AddIOp::create(b, loc, begin,
+                                  indexConstant(b, loc, kSortChunk)),
+            indexConstant(b, loc, n));
+        return emitPayloadCount(
+            b, loc, begin, end, [&](OpBuilder &b, Location loc, Value a) {
+              Value e = toIndex(b, loc, extractAt(b, loc, flat, {a}));
+              return indexFromBool(
+                  b, loc,
+                  arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, e,
+                                        ivs[1]));
+            });
+      });
+}
+
+/// `totals[e] = sum_c counts[c, e]` of emitChunkCounts.
+Value emitChunkTotals(OpBuilder &b, Location loc, Value counts) {
+  ArrayRef<int64_t> shape = tensorTypeOf(counts).getShape();
+  return emitIndexTensor(
+      b, loc, {shape[1]}, [&](OpBuilder &b, Location loc, ValueRange ivs) {
+        return emitPayloadCount(b, loc, indexConstant(b, loc, 0),
+                                indexConstant(b, loc, shape[0]),
+                                [&](OpBuilder &b, Location loc, Value c) {
+                                  return extractAt(b, loc, counts, {c, ivs[0]});
+                                });
+      });
+}
+
+/// emitExpertCounts without a sequential pass.
+Value emitParallelExpertCounts(OpBuilder &b, Location loc, Value flat,
+                               int64_t experts) {
+  return emitChunkTotals(b, loc, emitChunkCounts(b, loc, flat, experts));
+}
+
+/// The grouping of emitExpertGrouping, equal to it, for machines with many
+/// threads: no loop carries state from one assignment to the next. The n =
+/// N k assignments are cut into C chunks of kSortChunk; every step is a
+/// linalg.generic over chunks, experts, assignments or rows whose payload
+/// loops over at most kSortChunk, C or E values: per-chunk counts, the
+/// experts' totals and offsets, the first row of every (chunk, expert), each
+/// assignment's row (its chunk's first row for its expert plus the matches
+/// before it in the chunk), each row's expert (the offsets at or below it)
+/// and each row's assignment (found in the last chunk whose first row for
+/// that expert is at or below the row). O(n (kSortChunk + C + E)) work.
+ExpertGrouping emitParallelExpertGrouping(OpBuilder &b, Location loc,
+                                          Value indices, int64_t experts) {
+  RankedTensorType type = tensorTypeOf(indices);
+  int64_t n = type.getNumElements();
+  int64_t chunks = (n + kSortChunk - 1) / kSortChunk;
+  Value flat = flatten(b, loc, indices);
+  auto expertOf = [&](OpBuilder &b, Location loc, Value a) {
+    return toIndex(b, loc, extractAt(b, loc, flat, {a}));
+  };
+  auto isExpert = [&](OpBuilder &b, Location loc, Value a, Value e) {
+    return indexFromBool(b, loc,
+                         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                               expertOf(b, loc, a), e));
+  };
+  auto chunkBegin = [&](OpBuilder &b, Location loc, Value c) -> Value {
+    return arith::MulIOp::create(b, loc, c, indexConstant(b, loc, kSortChunk));
+  };
+  auto chunkEnd = [&](OpBuilder &b, Location loc, Value c) -> Value {
+    Value next = arith::AddIOp::create(b, loc, c, indexConstant(b, loc, 1));
+    return arith::MinUIOp::create(b, loc, chunkBegin(b, loc, next),
+                                  indexConstant(b, loc, n));
+  };
+  Value zero = indexConstant(b, loc, 0);
+
+  // counts[c, e]: the assignments of chunk c to expert e; totals[e] =
+  // sum_c counts[c, e]; offsets[e] = sum_{e' < e} totals[e'].
+  Value counts = emitChunkCounts(b, loc, flat, experts);
+  Value totals = emitChunkTotals(b, loc, counts);
+  Value offsets = emitIndexTensor(
+      b, loc, {experts + 1}, [&](OpBuilder &b, Location loc, ValueRange ivs) {
+        return emitPayloadCount(b, loc, zero, ivs[0],
+                                [&](OpBuilder &b, Location loc, Value e) {
+                                  return extractAt(b, loc, totals, {e});
+                                });
+      });
+  // first[c, e] = offsets[e] + sum_{c' < c} counts[c', e]: the sorted row
+  // of the first assignment of chunk c to expert e.
+  Value first = emitIndexTensor(
+      b, loc, {chunks, experts},
+      [&](OpBuilder &b, Location loc, ValueRange ivs) -> Value {
+        Value before = emitPayloadCount(
+            b, loc, zero, ivs[0], [&](OpBuilder &b, Location loc, Value c) {
+              return extractAt(b, loc, counts, {c, ivs[1]});
+            });
+        return arith::AddIOp::create(
+            b, loc, extractAt(b, loc, offsets, {ivs[1]}), before);
+      });
+  // positions[a]: first[chunk, e] plus the matches before a in its chunk.
+  Value positions = emitIndexTensor(
+      b, loc, {n}, [&](OpBuilder &b, Location loc, ValueRange ivs) -> Value {
+        Value a = ivs[0];
+        Value c = arith::DivUIOp::create(b, loc, a,
+                                         indexConstant(b, loc, kSortChunk));
+        Value e = expertOf(b, loc, a);
+        Value before =
+            emitPayloadCount(b, loc, chunkBegin(b, loc, c), a,
+                             [&](OpBuilder &b, Location loc, Value other) {
+                               return isExpert(b, loc, other, e);
+                             });
+        return arith::AddIOp::create(b, loc, extractAt(b, loc, first, {c, e}),
+                                     before);
+      });
+  // rowExperts[r] = #{e in [1, E) : offsets[e] <= r}, the segment of r.
+  auto rowExpert = [&](OpBuilder &b, Location loc, Value r) {
+    return emitPayloadCount(
+        b, loc, indexConstant(b, loc, 1), indexConstant(b, loc, experts),
+        [&](OpBuilder &b, Location loc, Value e) {
+          return indexFromBool(
+              b, loc,
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule,
+                                    extractAt(b, loc, offsets, {e}), r));
+        });
+  };
+  Value rowExperts = emitIndexTensor(
+      b, loc, {n}, [&](OpBuilder &b, Location loc, ValueRange ivs) {
+        return rowExpert(b, loc, ivs[0]);
+      });
+  // assignments[r]: the chunk is the last whose first row for the expert is
+  // at or below r (first[., e] grows with the chunk); in it, the match
+  // numbered r - first[c, e].
+  Value assignments = emitIndexTensor(
+      b, loc, {n}, [&](OpBuilder &b, Location loc, ValueRange ivs) -> Value {
+        Value r = ivs[0];
+        Value e = rowExpert(b, loc, r);
+        Value c = emitPayloadCount(
+            b, loc, indexConstant(b, loc, 1), indexConstant(b, loc, chunks),
+            [&](OpBuilder &b, Location loc, Value c) {
+              return indexFromBool(
+                  b, loc,
+                  arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule,
+                                        extractAt(b, loc, first, {c, e}), r));
+            });
+        Value target =
+            arith::SubIOp::create(b, loc, r, extractAt(b, loc, first, {c, e}));
+        auto scan = scf::ForOp::create(
+            b, loc, chunkBegin(b, loc, c), chunkEnd(b, loc, c),
+            indexConstant(b, loc, 1), ValueRange{zero, zero},
+            [&](OpBuilder &b, Location loc, Value a, ValueRange iter) {
+              Value match = isExpert(b, loc, a, e);
+              Value hit = arith::AndIOp::create(
+                  b, loc,
+                  arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, match,
+                                        indexConstant(b, loc, 0)),
+                  arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                        iter[0], target));
+              Value found = arith::SelectOp::create(b, loc, hit, a, iter[1]);
+              Value seen = arith::AddIOp::create(b, loc, iter[0], match);
+              scf::YieldOp::create(b, loc, ValueRange{seen, found});
+            });
+        return scan.getResult(1);
+      });
+  Value positions2D = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(type.getShape(), b.getIndexType()),
+      positions, SmallVector<ReassociationIndices>{{0, 1}});
+  return {offsets, assignments, rowExperts, positions2D};
+}
+
 //===----------------------------------------------------------------------===//
 // Dispatch, grouped products, segment sums, combine
 //===----------------------------------------------------------------------===//
-
-using TermBuilder = function_ref<Value(OpBuilder &, Location, Value)>;
 
 /// `sum_{i in [begin, end)} term(i)`, built inside a linalg payload as an
 /// scf.for that accumulates in a register. The sums of this file read their
@@ -691,7 +903,9 @@ struct RouterTopKGradLowering : OpConversionPattern<RouterTopKGradOp> {
 };
 
 struct MoEExpertsLowering : OpConversionPattern<MoEExpertsOp> {
-  using OpConversionPattern::OpConversionPattern;
+  MoEExpertsLowering(MLIRContext *context, bool parallelSort)
+      : OpConversionPattern(context), parallelSort(parallelSort) {}
+  bool parallelSort;
   LogicalResult
   matchAndRewrite(MoEExpertsOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -703,7 +917,9 @@ struct MoEExpertsLowering : OpConversionPattern<MoEExpertsOp> {
     int64_t experts = tensorTypeOf(adaptor.getUp()).getShape()[0];
     ValueRange alphas = adaptor.getAlphas();
     ExpertGrouping grouping =
-        emitExpertGrouping(rewriter, loc, indices, experts);
+        parallelSort
+            ? emitParallelExpertGrouping(rewriter, loc, indices, experts)
+            : emitExpertGrouping(rewriter, loc, indices, experts);
     ExpertActivations act =
         emitExperts(rewriter, loc, tokens, grouping, k, adaptor.getUp(),
                     adaptor.getDown(), alphas.empty() ? Value() : alphas[0],
@@ -716,7 +932,9 @@ struct MoEExpertsLowering : OpConversionPattern<MoEExpertsOp> {
 };
 
 struct MoEExpertsGradLowering : OpConversionPattern<MoEExpertsGradOp> {
-  using OpConversionPattern::OpConversionPattern;
+  MoEExpertsGradLowering(MLIRContext *context, bool parallelSort)
+      : OpConversionPattern(context), parallelSort(parallelSort) {}
+  bool parallelSort;
   LogicalResult
   matchAndRewrite(MoEExpertsGradOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -733,7 +951,9 @@ struct MoEExpertsGradLowering : OpConversionPattern<MoEExpertsGradOp> {
     Value downAlpha = alphas.empty() ? Value() : alphas[1];
     FloatAttr eps = op.getEpsAttr();
     ExpertGrouping grouping =
-        emitExpertGrouping(rewriter, loc, indices, experts);
+        parallelSort
+            ? emitParallelExpertGrouping(rewriter, loc, indices, experts)
+            : emitExpertGrouping(rewriter, loc, indices, experts);
     ExpertActivations act = emitExperts(rewriter, loc, tokens, grouping, k, up,
                                         down, upAlpha, downAlpha, eps);
     Value rowExperts = grouping.experts;
@@ -798,13 +1018,17 @@ struct AuxLossParts {
 };
 
 AuxLossParts emitAuxLossParts(OpBuilder &b, Location loc, Value logits,
-                              Value indices, double lbCoef, double zCoef) {
+                              Value indices, double lbCoef, double zCoef,
+                              bool parallelSort) {
   RankedTensorType type = tensorTypeOf(logits);
   double tokens = type.getShape()[0], experts = type.getShape()[1];
   double k = tensorTypeOf(indices).getShape()[1];
   auto [rowMax, sumExp] = emitLogSumExpParts(b, loc, logits);
   Value counts =
-      emitExpertCounts(b, loc, flatten(b, loc, indices), type.getShape()[1]);
+      parallelSort ? emitParallelExpertCounts(b, loc, flatten(b, loc, indices),
+                                              type.getShape()[1])
+                   : emitExpertCounts(b, loc, flatten(b, loc, indices),
+                                      type.getShape()[1]);
   return {rowMax, sumExp, counts, lbCoef * experts / (tokens * k * tokens),
           zCoef / tokens};
 }
@@ -828,7 +1052,9 @@ Value countAsFloat(OpBuilder &b, Location loc, Value count, Type type) {
 }
 
 struct MoEAuxLossLowering : OpConversionPattern<MoEAuxLossOp> {
-  using OpConversionPattern::OpConversionPattern;
+  MoEAuxLossLowering(MLIRContext *context, bool parallelSort)
+      : OpConversionPattern(context), parallelSort(parallelSort) {}
+  bool parallelSort;
   LogicalResult
   matchAndRewrite(MoEAuxLossOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -838,9 +1064,9 @@ struct MoEAuxLossLowering : OpConversionPattern<MoEAuxLossOp> {
     Value indices = collapseToRows(rewriter, loc, adaptor.getIndices());
     RankedTensorType type = tensorTypeOf(logits);
     Type elementType = type.getElementType();
-    AuxLossParts parts = emitAuxLossParts(rewriter, loc, logits, indices,
-                                          op.getLbCoef().convertToDouble(),
-                                          op.getZCoef().convertToDouble());
+    AuxLossParts parts = emitAuxLossParts(
+        rewriter, loc, logits, indices, op.getLbCoef().convertToDouble(),
+        op.getZCoef().convertToDouble(), parallelSort);
     AffineMap entryMap = AffineMap::getMultiDimIdentityMap(2, ctx);
     AffineMap rowMap = selectDims(ctx, 2, {0});
     // sum_t p_te, loops t, e (e innermost).
@@ -887,7 +1113,9 @@ struct MoEAuxLossLowering : OpConversionPattern<MoEAuxLossOp> {
 };
 
 struct MoEAuxLossGradLowering : OpConversionPattern<MoEAuxLossGradOp> {
-  using OpConversionPattern::OpConversionPattern;
+  MoEAuxLossGradLowering(MLIRContext *context, bool parallelSort)
+      : OpConversionPattern(context), parallelSort(parallelSort) {}
+  bool parallelSort;
   LogicalResult
   matchAndRewrite(MoEAuxLossGradOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -897,9 +1125,9 @@ struct MoEAuxLossGradLowering : OpConversionPattern<MoEAuxLossGradOp> {
     Value indices = collapseToRows(rewriter, loc, adaptor.getIndices());
     RankedTensorType type = tensorTypeOf(logits);
     Type elementType = type.getElementType();
-    AuxLossParts parts = emitAuxLossParts(rewriter, loc, logits, indices,
-                                          op.getLbCoef().convertToDouble(),
-                                          op.getZCoef().convertToDouble());
+    AuxLossParts parts = emitAuxLossParts(
+        rewriter, loc, logits, indices, op.getLbCoef().convertToDouble(),
+        op.getZCoef().convertToDouble(), parallelSort);
     AffineMap entryMap = AffineMap::getMultiDimIdentityMap(2, ctx);
     AffineMap rowMap = selectDims(ctx, 2, {0});
     AffineMap expertMap = selectDims(ctx, 2, {1});
@@ -946,9 +1174,11 @@ struct MoEAuxLossGradLowering : OpConversionPattern<MoEAuxLossGradOp> {
 
 } // namespace
 
-void mlir::sdd::populateSDDMoEToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns
-      .add<MoEAuxLossGradLowering, MoEAuxLossLowering, MoEExpertsGradLowering,
-           MoEExpertsLowering, RouterTopKGradLowering, RouterTopKLowering,
-           SoftmaxGradLowering, SoftmaxLowering>(patterns.getContext());
+void mlir::sdd::populateSDDMoEToLinalgPatterns(RewritePatternSet &patterns,
+                                               bool parallelSort) {
+  patterns.add<RouterTopKGradLowering, RouterTopKLowering, SoftmaxGradLowering,
+               SoftmaxLowering>(patterns.getContext());
+  patterns.add<MoEAuxLossGradLowering, MoEAuxLossLowering,
+               MoEExpertsGradLowering, MoEExpertsLowering>(
+      patterns.getContext(), parallelSort);
 }

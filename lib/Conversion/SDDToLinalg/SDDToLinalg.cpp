@@ -334,14 +334,22 @@ struct ResidualAddLowering : OpConversionPattern<ResidualAddOp> {
 
 struct ConvertSDDToLinalgPass
     : public sdd::impl::ConvertSDDToLinalgBase<ConvertSDDToLinalgPass> {
+  using Base::Base;
+
   void runOnOperation() override {
+    if (moeSort != "sequential" && moeSort != "parallel") {
+      getOperation()->emitError("sdd-to-linalg: moe-sort must be "
+                                "'sequential' or 'parallel', not '")
+          << moeSort << "'";
+      return signalPassFailure();
+    }
     ConversionTarget target(getContext());
     target.addIllegalDialect<SDDDialect>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            math::MathDialect, scf::SCFDialect,
                            tensor::TensorDialect>();
     RewritePatternSet patterns(&getContext());
-    populateSDDToLinalgPatterns(patterns);
+    populateSDDToLinalgPatterns(patterns, moeSort == "parallel");
     llvm::SmallPtrSet<Operation *, 16> existing;
     getOperation()->walk([&](linalg::GenericOp op) { existing.insert(op); });
     if (failed(applyPartialConversion(getOperation(), target,
@@ -365,11 +373,12 @@ struct ConvertSDDToLinalgPass
 
 } // namespace
 
-void mlir::sdd::populateSDDToLinalgPatterns(RewritePatternSet &patterns) {
+void mlir::sdd::populateSDDToLinalgPatterns(RewritePatternSet &patterns,
+                                            bool parallelMoESort) {
   patterns.add<AttentionLowering, CrossEntropyLowering, EmbeddingLowering,
                LinearLowering, MatmulLowering, RMSNormLowering,
                RMSNormalizeLowering, ResidualAddLowering, RoPELowering,
                ScaleLowering, SwiGLULowering>(patterns.getContext());
   populateSDDGradToLinalgPatterns(patterns);
-  populateSDDMoEToLinalgPatterns(patterns);
+  populateSDDMoEToLinalgPatterns(patterns, parallelMoESort);
 }
