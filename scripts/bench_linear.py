@@ -11,6 +11,9 @@ M x K -> N this prints the median time of
   sdd fused      the compiled sdd.linear (forward), and sdd.linear with its
                  1/rms then sdd.linear_grad (forward + backward: dx, dV,
                  dalpha; z is recomputed, never saved)
+  sdd fused, z kept   the same built with recompute=false (sdd-lower-to-cpu;
+                 sdd-compile --recompute=false): the backward reuses the
+                 forward's z instead of recomputing it
   sdd plain      the compiled sdd.matmul and sdd.matmul_grad (dx, dW)
   OpenBLAS       numpy's GEMMs of the same products (1 forward, 3 for
                  forward + backward)
@@ -82,14 +85,15 @@ def run(cmd):
         sys.exit("bench_linear: %s failed:\n%s" % (cmd[0], result.stderr))
 
 
-def compile_shape(build, work, m, k, n):
+def compile_shape(build, work, m, k, n, recompute=True):
     """The module for one shape as a shared object with bare-pointer
     functions (inputs, then results), OpenMP over the outer loops."""
-    base = os.path.join(work, "linear_%dx%dx%d" % (m, k, n))
+    base = os.path.join(work, "linear_%dx%dx%d_%d" % (m, k, n, recompute))
     with open(base + ".mlir", "w") as f:
         f.write(module(m, k, n))
     run([os.path.join(build, "bin", "sdd-opt"), base + ".mlir",
-         "--sdd-lower-to-cpu=c-abi=1 parallel=1", "-o", base + ".llvm.mlir"])
+         "--sdd-lower-to-cpu=c-abi=1 parallel=1 recompute=%d" % recompute,
+         "-o", base + ".llvm.mlir"])
     run([LLVM + "/bin/mlir-translate", "--mlir-to-llvmir",
          base + ".llvm.mlir", "-o", base + ".ll"])
     run([LLVM + "/bin/llc", "-O3", "-filetype=obj", "-relocation-model=pic",
@@ -122,7 +126,7 @@ def rel_err(out, ref):
     return np.linalg.norm(out - ref) / np.linalg.norm(ref)
 
 
-def bench_shape(lib, m, k, n, repeats, torch):
+def bench_shape(lib, kept, m, k, n, repeats, torch):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((m, k), dtype=np.float32)
     v = (rng.standard_normal((n, k), dtype=np.float32) / np.sqrt(k)).astype(
@@ -137,12 +141,15 @@ def bench_shape(lib, m, k, n, repeats, torch):
     # Correctness first, against numpy in float64.
     z = x.astype(np.float64) @ v.astype(np.float64).T
     inv = 1.0 / np.sqrt((z * z).mean(axis=1, keepdims=True) + EPS)
-    bare(lib, "sdd_train", [x, v, a, dy, y, dx, dv, da])()
     ref_y = a * z * inv
     g = dy * a  # d(z * inv) / dz applied to g
     dz = inv * (g - z * inv * inv * (g * z).mean(axis=1, keepdims=True))
-    errors = [rel_err(y, ref_y), rel_err(dx, dz @ v), rel_err(dv, dz.T @ x),
-              rel_err(da, (dy * z * inv).sum(axis=0))]
+    errors = []
+    for library in (lib, kept):
+        bare(library, "sdd_train", [x, v, a, dy, y, dx, dv, da])()
+        errors += [rel_err(y, ref_y), rel_err(dx, dz @ v),
+                   rel_err(dv, dz.T @ x),
+                   rel_err(da, (dy * z * inv).sum(axis=0))]
     if not max(errors) < 1e-4:
         sys.exit("bench_linear: the compiled layer is wrong at %dx%dx%d: "
                  "relative errors %s" % (m, k, n, errors))
@@ -151,6 +158,9 @@ def bench_shape(lib, m, k, n, repeats, torch):
         ("sdd fused", "fwd"): bare(lib, "sdd_fwd", [x, v, a, y]),
         ("sdd fused", "fwd+bwd"): bare(lib, "sdd_train",
                                        [x, v, a, dy, y, dx, dv, da]),
+        ("sdd fused, z kept", "fwd"): bare(kept, "sdd_fwd", [x, v, a, y]),
+        ("sdd fused, z kept", "fwd+bwd"): bare(kept, "sdd_train",
+                                               [x, v, a, dy, y, dx, dv, da]),
         ("sdd plain", "fwd"): bare(lib, "plain_fwd", [x, v, y]),
         ("sdd plain", "fwd+bwd"): bare(lib, "plain_train",
                                        [x, v, dy, y, dx, dv]),
@@ -223,7 +233,9 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         for m, k, n in shapes:
             lib = compile_shape(args.build, work, m, k, n)
-            result, error = bench_shape(lib, m, k, n, args.repeats, torch)
+            kept = compile_shape(args.build, work, m, k, n, recompute=False)
+            result, error = bench_shape(lib, kept, m, k, n, args.repeats,
+                                        torch)
             print("\nM x K -> N = %d x %d -> %d (compiled layer vs numpy "
                   "float64: %.1e)" % (m, k, n, error))
             print("%-20s %12s %12s" % ("", "fwd ms", "fwd+bwd ms"))
@@ -233,8 +245,10 @@ def main():
                          result[(name, "fwd+bwd")] * 1e3))
             for phase in ("fwd", "fwd+bwd"):
                 fused = result[("sdd fused", phase)]
-                line = "%-8s SDD/plain: ours %.2fx" % (
-                    phase, fused / result[("sdd plain", phase)])
+                line = "%-8s SDD/plain: ours %.2fx (z kept %.2fx)" % (
+                    phase, fused / result[("sdd plain", phase)],
+                    result[("sdd fused, z kept", phase)]
+                    / result[("sdd plain", phase)])
                 if torch is not None:
                     line += ", torch eager %.2fx" % (
                         result[("torch eager sdd", phase)]

@@ -37,6 +37,11 @@ void mlir::sdd::buildLowerToCPUPipeline(OpPassManager &pm,
   if (options.fuse)
     pm.addPass(createSDDFuse());
   pm.addPass(createConvertSDDToLinalg());
+  // A backward op's recomputation (e.g. x V^T in sdd.linear_grad) lowers to
+  // the same linalg op as the forward value, so CSE turns it into a reuse
+  // of that value, kept alive until the backward pass.
+  if (!options.recompute)
+    pm.addPass(createCSEPass());
   // Gradient accumulation (sdd-autodiff) adds tensors with arith ops.
   pm.addPass(createConvertElementwiseToLinalgPass());
   pm.addPass(createLinalgElementwiseOpFusionPass());

@@ -95,6 +95,13 @@ cl::opt<bool> useMma("mma",
                      cl::desc("With --target cuda: matrix products on tensor "
                               "cores (bf16 operands, f32 accumulation)"),
                      cl::init(true));
+cl::opt<bool> recompute(
+    "recompute",
+    cl::desc("CPU: the backward pass recomputes what it needs from the "
+             "forward pass (the product x V^T of every SDD layer, ...), the "
+             "least memory (default); --recompute=false keeps those values "
+             "from the forward pass instead: faster, more memory"),
+    cl::init(true));
 cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimisation level (0-3)"),
                            cl::init(2), cl::Prefix);
 cl::opt<std::string>
@@ -313,6 +320,7 @@ int main(int argc, char **argv) {
       sdd::LowerToCPUOptions options;
       options.cABI = true;
       options.parallel = true;
+      options.recompute = recompute;
       sdd::buildLowerToCPUPipeline(pm, options);
     } else {
       sdd::LowerToNVVMOptions options;

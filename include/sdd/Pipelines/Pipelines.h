@@ -27,6 +27,13 @@ struct LowerToCPUOptions : public PassPipelineOptions<LowerToCPUOptions> {
                      "results become caller-allocated out-params and every "
                      "memref is passed as a bare pointer"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> recompute{
+      *this, "recompute",
+      llvm::cl::desc("Let the backward ops recompute what they need from the "
+                     "forward pass (sdd.linear_grad's product x V^T, ...), "
+                     "the least memory; false keeps those forward values "
+                     "instead (CSE after sdd-to-linalg): faster, more memory"),
+      llvm::cl::init(true)};
 };
 
 /// sdd dialect on tensors down to the LLVM dialect: fuse, sdd-to-linalg,
