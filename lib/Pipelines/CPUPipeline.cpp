@@ -67,6 +67,7 @@ void mlir::sdd::buildLowerToCPUPipeline(OpPassManager &pm,
     pm.addPass(createConvertLinalgToLoopsPass());
   }
   bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addNestedPass<func::FuncOp>(createSDDDeallocAfterLastUse());
 
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());

@@ -99,6 +99,7 @@ void mlir::sdd::buildLowerToNVVMPipeline(OpPassManager &pm,
   // Deallocation before the kernels exist: it then only sees linalg ops on
   // buffers, which it knows.
   bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addNestedPass<func::FuncOp>(createSDDDeallocAfterLastUse());
 
   // Kernels and device memory.
   SDDLinalgToGPUOptions toGPU;

@@ -74,4 +74,36 @@ def SDDSerializeNestedParallel : Pass<"sdd-serialize-nested-parallel"> {
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }
 
+def SDDDeallocAfterLastUse : Pass<"sdd-dealloc-after-last-use",
+                                  "::mlir::func::FuncOp"> {
+  let summary = "Free every buffer right after its last use";
+  let description = [{
+    Runs after `buffer-deallocation-pipeline`, which frees a function's
+    buffers at the end of the block that allocates them: in a training step
+    (one block of a few hundred ops) every intermediate would then live
+    until the function returns, and the peak memory would be the sum of
+    all of them. This pass moves each `memref.dealloc` of a `memref.alloc`
+    of the same block to just after the last op of that block that uses the
+    buffer or a value derived from it (views, casts, any op that takes it
+    and returns a memref, conservatively), looking into nested regions. So
+    a value that the backward pass does not read (with `sdd.linear`, the
+    product `x V^T`: `sdd.linear_grad` recomputes it) is freed during the
+    forward pass, which is what the saved-activation counts of
+    `sdd-autodiff` assume. Deallocations under control flow, and buffers
+    used outside the block, stay where they are.
+
+    Example:
+
+    ```mlir
+    %a = memref.alloc() : memref<4xf32>
+    linalg.fill ins(%c : f32) outs(%a : memref<4xf32>)
+    linalg.copy ins(%a : memref<4xf32>) outs(%out : memref<4xf32>)
+    ... (more work)
+    memref.dealloc %a : memref<4xf32>
+    ```
+
+    becomes the same with the `memref.dealloc` right after `linalg.copy`.
+  }];
+}
+
 #endif // SDD_DIALECT_SDD_TRANSFORMS_PASSES_TD
