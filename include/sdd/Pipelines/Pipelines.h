@@ -37,7 +37,8 @@ struct LowerToCPUOptions : public PassPipelineOptions<LowerToCPUOptions> {
 };
 
 /// sdd dialect on tensors down to the LLVM dialect: fuse, sdd-to-linalg,
-/// elementwise fusion, one-shot bufferisation, loops, deallocation, and
+/// elementwise fusion, one-shot bufferisation, loops, deallocation (each
+/// buffer freed after its last use: sdd-dealloc-after-last-use), and
 /// conversion to LLVM.
 void buildLowerToCPUPipeline(OpPassManager &pm,
                              const LowerToCPUOptions &options);
