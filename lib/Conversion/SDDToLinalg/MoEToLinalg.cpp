@@ -231,6 +231,37 @@ ExpertGrouping emitExpertGrouping(OpBuilder &b, Location loc, Value indices,
 
 using TermBuilder = function_ref<Value(OpBuilder &, Location, Value)>;
 
+/// `sum_{i in [begin, end)} term(i)`, built inside a linalg payload as an
+/// scf.for that accumulates in a register. The sums of this file read their
+/// operands through data-dependent indices (a row's expert, an
+/// assignment's row); with the accumulator in memory next to such a read,
+/// LLVM can neither promote it nor vectorise the loop (measured: 27 times
+/// slower for the grouped products), while this form vectorises whenever
+/// the terms are contiguous in i.
+/// Also of index values (counts), with `elementType` index.
+Value emitPayloadSum(OpBuilder &b, Location loc, Value begin, Value end,
+                     Type elementType, TermBuilder term) {
+  bool counts = elementType.isIndex();
+  Value zero = counts ? indexConstant(b, loc, 0)
+                      : floatConstant(b, loc, elementType, 0.0);
+  auto loop = scf::ForOp::create(
+      b, loc, begin, end, indexConstant(b, loc, 1), ValueRange{zero},
+      [&](OpBuilder &b, Location loc, Value i, ValueRange iter) {
+        Value value = term(b, loc, i);
+        Value sum =
+            counts ? arith::AddIOp::create(b, loc, iter[0], value).getResult()
+                   : arith::AddFOp::create(b, loc, iter[0], value).getResult();
+        scf::YieldOp::create(b, loc, ValueRange{sum});
+      });
+  return loop.getResult(0);
+}
+
+Value emitPayloadSum(OpBuilder &b, Location loc, int64_t count,
+                     Type elementType, TermBuilder term) {
+  return emitPayloadSum(b, loc, indexConstant(b, loc, 0),
+                        indexConstant(b, loc, count), elementType, term);
+}
+
 /// Assignments per chunk of the parallel sort.
 constexpr int64_t kSortChunk = 128;
 
@@ -253,15 +284,7 @@ Value emitIndexTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
 /// `sum_{i in [begin, end)} term(i)` of index values, inside a payload.
 Value emitPayloadCount(OpBuilder &b, Location loc, Value begin, Value end,
                        TermBuilder term) {
-  auto loop = scf::ForOp::create(
-      b, loc, begin, end, indexConstant(b, loc, 1),
-      ValueRange{indexConstant(b, loc, 0)},
-      [&](OpBuilder &b, Location loc, Value i, ValueRange iter) {
-        scf::YieldOp::create(b, loc,
-                             ValueRange{arith::AddIOp::create(
-                                 b, loc, iter[0], term(b, loc, i))});
-      });
-  return loop.getResult(0);
+  return emitPayloadSum(b, loc, begin, end, b.getIndexType(), term);
 }
 
 /// 1 where `condition` holds, else 0 (an index).
@@ -270,31 +293,46 @@ Value indexFromBool(OpBuilder &b, Location loc, Value condition) {
                                  indexConstant(b, loc, 0));
 }
 
+int64_t chunkCount(int64_t assignments) {
+  return (assignments + kSortChunk - 1) / kSortChunk;
+}
+
+/// The first assignment of chunk `c`, and one past its last of `n`.
+Value chunkBegin(OpBuilder &b, Location loc, Value c) {
+  return arith::MulIOp::create(b, loc, c, indexConstant(b, loc, kSortChunk));
+}
+Value chunkEnd(OpBuilder &b, Location loc, Value c, int64_t n) {
+  Value next = arith::AddIOp::create(b, loc, c, indexConstant(b, loc, 1));
+  return arith::MinUIOp::create(b, loc, chunkBegin(b, loc, next),
+                                indexConstant(b, loc, n));
+}
+
+/// The expert of assignment `a` of the rank-1 integer tensor `flat`.
+Value expertAt(OpBuilder &b, Location loc, Value flat, Value a) {
+  return toIndex(b, loc, extractAt(b, loc, flat, {a}));
+}
+
+/// 1 when assignment `a` of `flat` goes to expert `e`, else 0.
+Value isExpertAt(OpBuilder &b, Location loc, Value flat, Value a, Value e) {
+  return indexFromBool(b, loc,
+                       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                             expertAt(b, loc, flat, a), e));
+}
+
 /// `counts[c, e]`: how many of the assignments `[c kSortChunk, (c + 1)
 /// kSortChunk)` of the rank-1 integer tensor `flat` equal `e` (one thread
 /// per chunk and expert).
 Value emitChunkCounts(OpBuilder &b, Location loc, Value flat, int64_t experts) {
   int64_t n = tensorTypeOf(flat).getShape()[0];
-  int64_t chunks = (n + kSortChunk - 1) / kSortChunk;
-  return emitIndexTensor(
-      b, loc, {chunks, experts},
-      [&](OpBuilder &b, Location loc, ValueRange ivs) {
-        Value begin = arith::MulIOp::create(b, loc, ivs[0],
-                                            indexConstant(b, loc, kSortChunk));
-        Value end = arith::MinUIOp::create(
-            b, loc,
-            arith::AddIOp::create(b, loc, begin,
-                                  indexConstant(b, loc, kSortChunk)),
-            indexConstant(b, loc, n));
-        return emitPayloadCount(
-            b, loc, begin, end, [&](OpBuilder &b, Location loc, Value a) {
-              Value e = toIndex(b, loc, extractAt(b, loc, flat, {a}));
-              return indexFromBool(
-                  b, loc,
-                  arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, e,
-                                        ivs[1]));
-            });
-      });
+  return emitIndexTensor(b, loc, {chunkCount(n), experts},
+                         [&](OpBuilder &b, Location loc, ValueRange ivs) {
+                           return emitPayloadCount(
+                               b, loc, chunkBegin(b, loc, ivs[0]),
+                               chunkEnd(b, loc, ivs[0], n),
+                               [&](OpBuilder &b, Location loc, Value a) {
+                                 return isExpertAt(b, loc, flat, a, ivs[1]);
+                               });
+                         });
 }
 
 /// `totals[e] = sum_c counts[c, e]` of emitChunkCounts.
@@ -330,24 +368,8 @@ ExpertGrouping emitParallelExpertGrouping(OpBuilder &b, Location loc,
                                           Value indices, int64_t experts) {
   RankedTensorType type = tensorTypeOf(indices);
   int64_t n = type.getNumElements();
-  int64_t chunks = (n + kSortChunk - 1) / kSortChunk;
+  int64_t chunks = chunkCount(n);
   Value flat = flatten(b, loc, indices);
-  auto expertOf = [&](OpBuilder &b, Location loc, Value a) {
-    return toIndex(b, loc, extractAt(b, loc, flat, {a}));
-  };
-  auto isExpert = [&](OpBuilder &b, Location loc, Value a, Value e) {
-    return indexFromBool(b, loc,
-                         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                               expertOf(b, loc, a), e));
-  };
-  auto chunkBegin = [&](OpBuilder &b, Location loc, Value c) -> Value {
-    return arith::MulIOp::create(b, loc, c, indexConstant(b, loc, kSortChunk));
-  };
-  auto chunkEnd = [&](OpBuilder &b, Location loc, Value c) -> Value {
-    Value next = arith::AddIOp::create(b, loc, c, indexConstant(b, loc, 1));
-    return arith::MinUIOp::create(b, loc, chunkBegin(b, loc, next),
-                                  indexConstant(b, loc, n));
-  };
   Value zero = indexConstant(b, loc, 0);
 
   // counts[c, e]: the assignments of chunk c to expert e; totals[e] =
@@ -379,29 +401,27 @@ ExpertGrouping emitParallelExpertGrouping(OpBuilder &b, Location loc,
         Value a = ivs[0];
         Value c = arith::DivUIOp::create(b, loc, a,
                                          indexConstant(b, loc, kSortChunk));
-        Value e = expertOf(b, loc, a);
+        Value e = expertAt(b, loc, flat, a);
         Value before =
             emitPayloadCount(b, loc, chunkBegin(b, loc, c), a,
                              [&](OpBuilder &b, Location loc, Value other) {
-                               return isExpert(b, loc, other, e);
+                               return isExpertAt(b, loc, flat, other, e);
                              });
         return arith::AddIOp::create(b, loc, extractAt(b, loc, first, {c, e}),
                                      before);
       });
   // rowExperts[r] = #{e in [1, E) : offsets[e] <= r}, the segment of r.
-  auto rowExpert = [&](OpBuilder &b, Location loc, Value r) {
-    return emitPayloadCount(
-        b, loc, indexConstant(b, loc, 1), indexConstant(b, loc, experts),
-        [&](OpBuilder &b, Location loc, Value e) {
-          return indexFromBool(
-              b, loc,
-              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule,
-                                    extractAt(b, loc, offsets, {e}), r));
-        });
-  };
   Value rowExperts = emitIndexTensor(
       b, loc, {n}, [&](OpBuilder &b, Location loc, ValueRange ivs) {
-        return rowExpert(b, loc, ivs[0]);
+        return emitPayloadCount(
+            b, loc, indexConstant(b, loc, 1), indexConstant(b, loc, experts),
+            [&](OpBuilder &b, Location loc, Value e) {
+              return indexFromBool(
+                  b, loc,
+                  arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule,
+                                        extractAt(b, loc, offsets, {e}),
+                                        ivs[0]));
+            });
       });
   // assignments[r]: the chunk is the last whose first row for the expert is
   // at or below r (first[., e] grows with the chunk); in it, the match
@@ -409,7 +429,7 @@ ExpertGrouping emitParallelExpertGrouping(OpBuilder &b, Location loc,
   Value assignments = emitIndexTensor(
       b, loc, {n}, [&](OpBuilder &b, Location loc, ValueRange ivs) -> Value {
         Value r = ivs[0];
-        Value e = rowExpert(b, loc, r);
+        Value e = extractAt(b, loc, rowExperts, {r});
         Value c = emitPayloadCount(
             b, loc, indexConstant(b, loc, 1), indexConstant(b, loc, chunks),
             [&](OpBuilder &b, Location loc, Value c) {
@@ -421,10 +441,10 @@ ExpertGrouping emitParallelExpertGrouping(OpBuilder &b, Location loc,
         Value target =
             arith::SubIOp::create(b, loc, r, extractAt(b, loc, first, {c, e}));
         auto scan = scf::ForOp::create(
-            b, loc, chunkBegin(b, loc, c), chunkEnd(b, loc, c),
+            b, loc, chunkBegin(b, loc, c), chunkEnd(b, loc, c, n),
             indexConstant(b, loc, 1), ValueRange{zero, zero},
             [&](OpBuilder &b, Location loc, Value a, ValueRange iter) {
-              Value match = isExpert(b, loc, a, e);
+              Value match = isExpertAt(b, loc, flat, a, e);
               Value hit = arith::AndIOp::create(
                   b, loc,
                   arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, match,
@@ -446,31 +466,6 @@ ExpertGrouping emitParallelExpertGrouping(OpBuilder &b, Location loc,
 //===----------------------------------------------------------------------===//
 // Dispatch, grouped products, segment sums, combine
 //===----------------------------------------------------------------------===//
-
-/// `sum_{i in [begin, end)} term(i)`, built inside a linalg payload as an
-/// scf.for that accumulates in a register. The sums of this file read their
-/// operands through data-dependent indices (a row's expert, an
-/// assignment's row); with the accumulator in memory next to such a read,
-/// LLVM can neither promote it nor vectorise the loop (measured: 27 times
-/// slower for the grouped products), while this form vectorises whenever
-/// the terms are contiguous in i.
-Value emitPayloadSum(OpBuilder &b, Location loc, Value begin, Value end,
-                     Type elementType, TermBuilder term) {
-  auto loop = scf::ForOp::create(
-      b, loc, begin, end, indexConstant(b, loc, 1),
-      ValueRange{floatConstant(b, loc, elementType, 0.0)},
-      [&](OpBuilder &b, Location loc, Value i, ValueRange iter) {
-        Value sum = arith::AddFOp::create(b, loc, iter[0], term(b, loc, i));
-        scf::YieldOp::create(b, loc, ValueRange{sum});
-      });
-  return loop.getResult(0);
-}
-
-Value emitPayloadSum(OpBuilder &b, Location loc, int64_t count,
-                     Type elementType, TermBuilder term) {
-  return emitPayloadSum(b, loc, indexConstant(b, loc, 0),
-                        indexConstant(b, loc, count), elementType, term);
-}
 
 /// Dispatch: `rows[p, :] = tokens[t, :]` for the sorted row p of assignment
 /// `t * k + s`, times `gates[t, s]` when gates are given.
