@@ -5,19 +5,14 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "HostToLLVM.h"
 #include "sdd/Pipelines/Pipelines.h"
 
 #include "sdd/Conversion/Passes.h"
 #include "sdd/Dialect/SDD/Transforms/Passes.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
-#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
-#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
 #include "mlir/Conversion/ConvertToLLVM/ToLLVMPass.h"
-#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
-#include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
-#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
-#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
 #include "mlir/Conversion/OpenMPToLLVM/ConvertOpenMPToLLVM.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
@@ -79,14 +74,7 @@ void mlir::sdd::buildLowerToCPUPipeline(OpPassManager &pm,
   }
   pm.addPass(createSCFToControlFlowPass());
   if (options.cABI) {
-    pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-    pm.addPass(createConvertMathToLLVMPass());
-    pm.addPass(createArithToLLVMConversionPass());
-    ConvertFuncToLLVMPassOptions funcOptions;
-    funcOptions.useBarePtrCallConv = true;
-    pm.addPass(createConvertFuncToLLVMPass(funcOptions));
-    pm.addPass(createConvertControlFlowToLLVMPass());
-    pm.addPass(createConvertIndexToLLVMPass());
+    addFuncToLLVMPasses(pm, /*barePointers=*/true);
     if (options.parallel)
       pm.addPass(createConvertOpenMPToLLVMPass());
   } else {

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "HostToLLVM.h"
 #include "sdd/Pipelines/Pipelines.h"
 
 #include "sdd/Conversion/Passes.h"
@@ -17,15 +18,9 @@
 #include "sdd/GPU/Passes.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
-#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
-#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
 #include "mlir/Conversion/ConvertToLLVM/ToLLVMPass.h"
-#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
 #include "mlir/Conversion/GPUCommon/GPUCommonPass.h"
 #include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
-#include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
-#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
-#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
 #include "mlir/Conversion/NVGPUToNVVM/NVGPUToNVVM.h"
 #include "mlir/Conversion/NVVMToLLVM/NVVMToLLVM.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
@@ -56,14 +51,7 @@ void addHostToLLVM(OpPassManager &pm, bool cABI) {
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
   if (cABI) {
-    pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-    pm.addPass(createConvertMathToLLVMPass());
-    pm.addPass(createArithToLLVMConversionPass());
-    ConvertFuncToLLVMPassOptions funcOptions;
-    funcOptions.useBarePtrCallConv = true;
-    pm.addPass(createConvertFuncToLLVMPass(funcOptions));
-    pm.addPass(createConvertControlFlowToLLVMPass());
-    pm.addPass(createConvertIndexToLLVMPass());
+    sdd::addFuncToLLVMPasses(pm, /*barePointers=*/true);
   } else {
     pm.addPass(createConvertToLLVMPass());
   }
@@ -168,14 +156,7 @@ void mlir::sdd::buildLowerToNVVMPipeline(OpPassManager &pm,
 
   // Host code to LLVM, then the kernels to a binary.
   pm.addPass(createConvertNVVMToLLVMPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  pm.addPass(createConvertMathToLLVMPass());
-  pm.addPass(createArithToLLVMConversionPass());
-  ConvertFuncToLLVMPassOptions funcOptions;
-  funcOptions.useBarePtrCallConv = options.cABI;
-  pm.addPass(createConvertFuncToLLVMPass(funcOptions));
-  pm.addPass(createConvertControlFlowToLLVMPass());
-  pm.addPass(createConvertIndexToLLVMPass());
+  sdd::addFuncToLLVMPasses(pm, options.cABI);
   // Not hostBarePtrCallConv, even with c-abi (func-to-llvm made the host
   // signatures bare already): in gpu-to-llvm it also passes bare pointers to
   // the kernels, which take full memref descriptors (their arguments are
