@@ -10,6 +10,8 @@
 
 #include "sdd/GPU/Passes.h"
 
+#include "GPUKernels.h"
+
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
@@ -52,17 +54,6 @@ void collectAccesses(Value buffer, Access &access) {
     // Anything else (a call, a return, an atomic) may do both.
     access.read = access.written = true;
   }
-}
-
-/// The buffer a view was taken of.
-Value rootOf(Value buffer) {
-  while (Operation *def = buffer.getDefiningOp()) {
-    auto view = dyn_cast<ViewLikeOpInterface>(def);
-    if (!view)
-      break;
-    buffer = view.getViewSource();
-  }
-  return buffer;
 }
 
 bool isInKernel(Operation *op) {
@@ -125,7 +116,7 @@ struct SDDGPUDeviceMemory
           buffer = op->getOperand(0);
         if (!buffer)
           return WalkResult::advance();
-        Value root = rootOf(buffer);
+        Value root = sdd::gpu_kernels::viewRoot(buffer);
         bool device =
             root.getDefiningOp<gpu::AllocOp>() ||
             (isa<BlockArgument>(root) &&

@@ -5,6 +5,7 @@
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 
 using namespace mlir;
 
@@ -114,4 +115,14 @@ Value sdd::gpu_kernels::shuffleXor(OpBuilder &b, Location loc, Value value,
       arith::ConstantIntOp::create(b, loc, i64, 32));
   Value joined = arith::OrIOp::create(b, loc, lowOut, highOut);
   return type == i64 ? joined : arith::BitcastOp::create(b, loc, type, joined);
+}
+
+Value mlir::sdd::gpu_kernels::viewRoot(Value buffer) {
+  while (Operation *def = buffer.getDefiningOp()) {
+    auto view = dyn_cast<ViewLikeOpInterface>(def);
+    if (!view)
+      break;
+    buffer = view.getViewSource();
+  }
+  return buffer;
 }

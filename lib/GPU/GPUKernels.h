@@ -30,6 +30,10 @@ SmallVector<int64_t> delinearizeStatic(int64_t linear, ArrayRef<int64_t> sizes);
 SmallVector<Value> applyMap(OpBuilder &b, Location loc, AffineMap map,
                             ArrayRef<Value> dims);
 
+/// The buffer that `buffer` is a view of (through any chain of view-like
+/// ops), or `buffer` itself.
+Value viewRoot(Value buffer);
+
 /// `value` of the lane `lane ^ offset` within groups of `width` lanes; 64-bit
 /// values go as two 32-bit shuffles.
 Value shuffleXor(OpBuilder &b, Location loc, Value value, int64_t offset,

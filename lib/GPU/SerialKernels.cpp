@@ -11,8 +11,9 @@
 
 #include "sdd/GPU/Passes.h"
 
+#include "GPUKernels.h"
+
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace mlir::sdd {
 #define GEN_PASS_DEF_SDDGPUSERIALKERNELS
@@ -26,16 +27,10 @@ namespace {
 /// Whether `buffer` will live in device memory: allocations, globals and
 /// the function's arguments do; stack buffers stay on the host.
 bool isDeviceBuffer(Value buffer) {
-  while (Operation *def = buffer.getDefiningOp()) {
-    if (isa<memref::AllocOp, memref::GetGlobalOp>(def))
-      return true;
-    auto view = dyn_cast<ViewLikeOpInterface>(def);
-    if (!view)
-      return false;
-    buffer = view.getViewSource();
-  }
-  auto arg = cast<BlockArgument>(buffer);
-  return isa<func::FuncOp>(arg.getOwner()->getParentOp());
+  Value root = sdd::gpu_kernels::viewRoot(buffer);
+  if (Operation *def = root.getDefiningOp())
+    return isa<memref::AllocOp, memref::GetGlobalOp>(def);
+  return isa<func::FuncOp>(cast<BlockArgument>(root).getOwner()->getParentOp());
 }
 
 /// The first load or store of a device buffer in `op` (itself or nested)
