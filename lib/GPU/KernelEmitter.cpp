@@ -28,20 +28,6 @@
 using namespace mlir;
 using namespace mlir::sdd::gpu_kernels;
 
-int64_t OpInfo::parallelPoints() const {
-  int64_t n = 1;
-  for (unsigned d : parallel)
-    n *= ranges[d];
-  return n;
-}
-
-int64_t OpInfo::reductionPoints() const {
-  int64_t n = 1;
-  for (unsigned d : reduction)
-    n *= ranges[d];
-  return n;
-}
-
 namespace {
 
 constexpr int64_t kWarpSize = 32;
@@ -94,51 +80,6 @@ std::optional<Combiners> matchCombiners(linalg::LinalgOp op) {
     result.neutral.push_back(*neutral);
   }
   return result;
-}
-
-/// The loop dimensions that operand `i`'s indexing map reads.
-llvm::SmallBitVector dimsReadBy(AffineMap map) {
-  llvm::SmallBitVector dims(map.getNumDims());
-  for (AffineExpr expr : map.getResults())
-    expr.walk([&](AffineExpr e) {
-      if (auto dim = dyn_cast<AffineDimExpr>(e))
-        dims.set(dim.getPosition());
-    });
-  return dims;
-}
-
-/// For a register-tiled contraction: parallel dimensions m and n such that
-/// the inputs reading m and those reading n are disjoint and both non-empty,
-/// so that a thread's tile of m x n outputs reuses every load. n is the
-/// innermost such dimension (coalesced stores).
-std::optional<std::pair<unsigned, unsigned>>
-findRegisterTileDims(const OpInfo &info) {
-  linalg::LinalgOp op = info.op;
-  SmallVector<llvm::SmallBitVector> reads;
-  for (OpOperand *input : op.getDpsInputOperands())
-    if (isa<MemRefType>(input->get().getType()))
-      reads.push_back(dimsReadBy(op.getMatchingIndexingMap(input)));
-  auto readers = [&](unsigned dim) {
-    llvm::SmallBitVector set(reads.size());
-    for (auto [i, r] : llvm::enumerate(reads))
-      if (r.test(dim))
-        set.set(i);
-    return set;
-  };
-  for (unsigned n : llvm::reverse(info.parallel)) {
-    llvm::SmallBitVector byN = readers(n);
-    if (byN.none() || byN.all() || info.ranges[n] < 4)
-      continue;
-    for (unsigned m : llvm::reverse(info.parallel)) {
-      if (m == n || info.ranges[m] < 4)
-        continue;
-      llvm::SmallBitVector byM = readers(m);
-      if (byM.none() || byM.anyCommon(byN))
-        continue;
-      return std::make_pair(m, n);
-    }
-  }
-  return std::nullopt;
 }
 
 /// Emits kernels for the linalg ops of one function.
@@ -567,18 +508,11 @@ LogicalResult KernelEmitter::emitReduction(const OpInfo &info,
 }
 
 LogicalResult KernelEmitter::emit(linalg::LinalgOp op) {
-  OpInfo info;
-  info.op = op;
-  info.ranges = op.getStaticLoopRanges();
-  if (llvm::any_of(info.ranges, ShapedType::isDynamic))
+  std::optional<OpInfo> analysed = OpInfo::get(op);
+  if (!analysed)
     return op.emitOpError("has dynamic loop bounds; the GPU lowering needs "
                           "static shapes");
-  for (auto [d, type] : llvm::enumerate(op.getIteratorTypesArray())) {
-    if (type == utils::IteratorType::parallel)
-      info.parallel.push_back(d);
-    else
-      info.reduction.push_back(d);
-  }
+  const OpInfo &info = *analysed;
   unsigned numLoops = info.ranges.size();
   SmallVector<int64_t> threads(numLoops, 1), points(numLoops, 1);
   int64_t reductionPoints = info.reductionPoints();

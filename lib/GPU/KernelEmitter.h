@@ -9,6 +9,8 @@
 #ifndef SDD_LIB_GPU_KERNELEMITTER_H
 #define SDD_LIB_GPU_KERNELEMITTER_H
 
+#include "sdd/Analysis/Contraction.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -20,31 +22,12 @@ namespace mlir {
 namespace sdd {
 namespace gpu_kernels {
 
-/// The loop structure of one linalg op on buffers (static ranges).
-struct OpInfo {
-  linalg::LinalgOp op;
-  SmallVector<int64_t> ranges;
-  SmallVector<unsigned> parallel, reduction;
-
-  int64_t parallelPoints() const;
-  int64_t reductionPoints() const;
-};
-
 /// A reduction whose every output combines into its initial value with one
 /// associative op, e.g. `out' = addf(f(ins), out)`.
 struct Combiners {
   /// One per output: the binary op that combines into the output.
   SmallVector<Operation *> ops;
   SmallVector<TypedAttr> neutral;
-};
-
-/// A contraction payload `out' = out + lhs * rhs` where `lhs` is computed
-/// from operands that do not read the `n` dimension and `rhs` from operands
-/// that do not read `m`: the shape a matrix product keeps after prologue
-/// fusion (e.g. `x * rsqrt(mean(x^2)) * w` times a weight).
-struct ContractionPayload {
-  Operation *product, *accumulate;
-  Value lhs, rhs;
 };
 
 class KernelEmitter {
@@ -93,11 +76,6 @@ private:
   bool useMma;
   unsigned counter = 0;
 };
-
-/// Whether the payload of `op` is a contraction over the parallel
-/// dimensions `m` and `n` (see ContractionPayload), with f32 operands.
-std::optional<ContractionPayload>
-matchContractionPayload(const OpInfo &info, unsigned m, unsigned n);
 
 } // namespace gpu_kernels
 } // namespace sdd

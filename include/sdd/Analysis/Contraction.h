@@ -1,0 +1,69 @@
+//===- Contraction.h - loop structure of linalg ops on buffers --*- C++ -*-===//
+//
+// The analysis that the GPU kernels (sdd-linalg-to-gpu) and the CPU's
+// vector kernels (sdd-cpu-contraction-kernels) share: a linalg op's loops,
+// which parallel dimensions make a register tile, and whether its payload
+// is a contraction `out + lhs * rhs` after prologue fusion.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SDD_ANALYSIS_CONTRACTION_H
+#define SDD_ANALYSIS_CONTRACTION_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
+#include "llvm/ADT/SmallBitVector.h"
+
+#include <optional>
+
+namespace mlir {
+namespace sdd {
+
+/// The loop structure of one linalg op on buffers (static ranges).
+struct OpInfo {
+  linalg::LinalgOp op;
+  SmallVector<int64_t> ranges;
+  SmallVector<unsigned> parallel, reduction;
+
+  /// The analysis of `op`; null when its loop bounds are not static.
+  static std::optional<OpInfo> get(linalg::LinalgOp op);
+
+  int64_t parallelPoints() const;
+  int64_t reductionPoints() const;
+};
+
+/// A contraction payload `out' = out + lhs * rhs` where `lhs` is computed
+/// from operands that do not read the `n` dimension and `rhs` from operands
+/// that do not read `m`: the shape a matrix product keeps after prologue
+/// fusion (e.g. `x * rsqrt(mean(x^2)) * w` times a weight).
+struct ContractionPayload {
+  Operation *product, *accumulate;
+  Value lhs, rhs;
+};
+
+/// The loop dimensions that `map` reads.
+llvm::SmallBitVector dimsReadBy(AffineMap map);
+
+/// The loop dimensions that the computation of `root` in the payload of `op`
+/// reads (through the indexing maps of the inputs it loads and
+/// linalg.index); none when it reads the output. Also returns the largest
+/// buffer it loads in `largest`.
+std::optional<llvm::SmallBitVector>
+dimsReadBySlice(linalg::LinalgOp op, Value root, OpOperand **largest);
+
+/// For a register-tiled contraction: parallel dimensions m and n such that
+/// the inputs reading m and those reading n are disjoint and both non-empty,
+/// so that a tile of m x n outputs reuses every load. n is the innermost
+/// such dimension.
+std::optional<std::pair<unsigned, unsigned>>
+findRegisterTileDims(const OpInfo &info);
+
+/// Whether the payload of `op` is a contraction over the parallel
+/// dimensions `m` and `n` (see ContractionPayload), with f32 operands.
+std::optional<ContractionPayload>
+matchContractionPayload(const OpInfo &info, unsigned m, unsigned n);
+
+} // namespace sdd
+} // namespace mlir
+
+#endif // SDD_ANALYSIS_CONTRACTION_H

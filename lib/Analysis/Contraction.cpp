@@ -1,0 +1,156 @@
+//===- Contraction.cpp - loop structure of linalg ops on buffers ----------===//
+
+#include "sdd/Analysis/Contraction.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
+#include "llvm/ADT/SmallPtrSet.h"
+
+using namespace mlir;
+using namespace mlir::sdd;
+
+std::optional<sdd::OpInfo> sdd::OpInfo::get(linalg::LinalgOp op) {
+  OpInfo info;
+  info.op = op;
+  info.ranges = op.getStaticLoopRanges();
+  if (llvm::any_of(info.ranges, ShapedType::isDynamic))
+    return std::nullopt;
+  for (auto [d, type] : llvm::enumerate(op.getIteratorTypesArray())) {
+    if (type == utils::IteratorType::parallel)
+      info.parallel.push_back(d);
+    else
+      info.reduction.push_back(d);
+  }
+  return info;
+}
+
+int64_t sdd::OpInfo::parallelPoints() const {
+  int64_t n = 1;
+  for (unsigned d : parallel)
+    n *= ranges[d];
+  return n;
+}
+
+int64_t sdd::OpInfo::reductionPoints() const {
+  int64_t n = 1;
+  for (unsigned d : reduction)
+    n *= ranges[d];
+  return n;
+}
+
+std::optional<llvm::SmallBitVector>
+sdd::dimsReadBySlice(linalg::LinalgOp op, Value root, OpOperand **largest) {
+  Block *body = op.getBlock();
+  llvm::SmallBitVector dims(op.getNumLoops());
+  SmallVector<Value> worklist = {root};
+  llvm::SmallPtrSet<Operation *, 16> seen;
+  int64_t largestSize = -1;
+  while (!worklist.empty()) {
+    Value v = worklist.pop_back_val();
+    if (auto arg = dyn_cast<BlockArgument>(v)) {
+      if (arg.getOwner() != body)
+        continue;
+      OpOperand &operand = op->getOpOperand(arg.getArgNumber());
+      if (!op.isDpsInput(&operand))
+        return std::nullopt;
+      auto type = dyn_cast<MemRefType>(operand.get().getType());
+      if (!type)
+        continue;
+      for (AffineExpr expr : op.getMatchingIndexingMap(&operand).getResults())
+        expr.walk([&](AffineExpr e) {
+          if (auto dim = dyn_cast<AffineDimExpr>(e))
+            dims.set(dim.getPosition());
+        });
+      if (type.getNumElements() > largestSize) {
+        largestSize = type.getNumElements();
+        *largest = &operand;
+      }
+      continue;
+    }
+    Operation *def = v.getDefiningOp();
+    if (!def || def->getBlock() != body || !seen.insert(def).second)
+      continue;
+    if (auto index = dyn_cast<linalg::IndexOp>(def))
+      dims.set(index.getDim());
+    def->walk([&](Operation *nested) {
+      for (Value operand : nested->getOperands())
+        worklist.push_back(operand);
+    });
+  }
+  return dims;
+}
+
+
+llvm::SmallBitVector sdd::dimsReadBy(AffineMap map) {
+  llvm::SmallBitVector dims(map.getNumDims());
+  for (AffineExpr expr : map.getResults())
+    expr.walk([&](AffineExpr e) {
+      if (auto dim = dyn_cast<AffineDimExpr>(e))
+        dims.set(dim.getPosition());
+    });
+  return dims;
+}
+
+std::optional<std::pair<unsigned, unsigned>>
+sdd::findRegisterTileDims(const OpInfo &info) {
+  linalg::LinalgOp op = info.op;
+  SmallVector<llvm::SmallBitVector> reads;
+  for (OpOperand *input : op.getDpsInputOperands())
+    if (isa<MemRefType>(input->get().getType()))
+      reads.push_back(dimsReadBy(op.getMatchingIndexingMap(input)));
+  auto readers = [&](unsigned dim) {
+    llvm::SmallBitVector set(reads.size());
+    for (auto [i, r] : llvm::enumerate(reads))
+      if (r.test(dim))
+        set.set(i);
+    return set;
+  };
+  for (unsigned n : llvm::reverse(info.parallel)) {
+    llvm::SmallBitVector byN = readers(n);
+    if (byN.none() || byN.all() || info.ranges[n] < 4)
+      continue;
+    for (unsigned m : llvm::reverse(info.parallel)) {
+      if (m == n || info.ranges[m] < 4)
+        continue;
+      llvm::SmallBitVector byM = readers(m);
+      if (byM.none() || byM.anyCommon(byN))
+        continue;
+      return std::make_pair(m, n);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<ContractionPayload>
+sdd::matchContractionPayload(const OpInfo &info, unsigned m,
+                                                unsigned n) {
+  linalg::LinalgOp op = info.op;
+  if (op.getNumDpsInits() != 1)
+    return std::nullopt;
+  Block *body = op.getBlock();
+  BlockArgument out = op.getMatchingBlockArgument(op.getDpsInitOperand(0));
+  Value yielded = body->getTerminator()->getOperand(0);
+  auto accumulate = yielded.getDefiningOp<arith::AddFOp>();
+  if (!accumulate || !yielded.getType().isF32() || !out.hasOneUse())
+    return std::nullopt;
+  Value product = accumulate.getLhs() == out   ? accumulate.getRhs()
+                  : accumulate.getRhs() == out ? accumulate.getLhs()
+                                               : Value();
+  auto mul = product ? product.getDefiningOp<arith::MulFOp>() : nullptr;
+  if (!mul || !product.hasOneUse())
+    return std::nullopt;
+  OpOperand *unused = nullptr;
+  std::optional<llvm::SmallBitVector> lhsDims =
+      dimsReadBySlice(op, mul.getLhs(), &unused);
+  std::optional<llvm::SmallBitVector> rhsDims =
+      dimsReadBySlice(op, mul.getRhs(), &unused);
+  if (!lhsDims || !rhsDims)
+    return std::nullopt;
+  ContractionPayload payload{mul, accumulate, mul.getLhs(), mul.getRhs()};
+  if (lhsDims->test(n) || rhsDims->test(m))
+    std::swap(payload.lhs, payload.rhs), std::swap(lhsDims, rhsDims);
+  if (lhsDims->test(n) || rhsDims->test(m))
+    return std::nullopt;
+  return payload;
+}
+
