@@ -8,6 +8,7 @@
 #include "HostToLLVM.h"
 #include "sdd/Pipelines/Pipelines.h"
 
+#include "sdd/CPU/Passes.h"
 #include "sdd/Conversion/Passes.h"
 #include "sdd/Dialect/SDD/Transforms/Passes.h"
 
@@ -55,6 +56,8 @@ void mlir::sdd::buildLowerToCPUPipeline(OpPassManager &pm,
     outParams.modifyPublicFunctions = true;
     pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   }
+  if (options.vectorize)
+    pm.addNestedPass<func::FuncOp>(createSDDCPUContractionKernels());
   if (options.parallel) {
     pm.addPass(createConvertLinalgToParallelLoopsPass());
     pm.addPass(createSDDSerializeNestedParallel());

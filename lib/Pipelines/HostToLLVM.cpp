@@ -11,10 +11,14 @@
 #include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 
 using namespace mlir;
 
 void mlir::sdd::addFuncToLLVMPasses(OpPassManager &pm, bool barePointers) {
+  // The CPU's contraction kernels (sdd-cpu-contraction-kernels) load and
+  // reduce 1-D vectors, which lower directly to LLVM.
+  pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());

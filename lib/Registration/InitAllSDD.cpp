@@ -2,6 +2,7 @@
 
 #include "sdd/InitAllSDD.h"
 
+#include "sdd/CPU/Passes.h"
 #include "sdd/Conversion/Passes.h"
 #include "sdd/Dialect/SDD/IR/AutoDiffOpInterface.h"
 #include "sdd/Dialect/SDD/IR/SDDDialect.h"
@@ -27,6 +28,7 @@ void mlir::sdd::registerAllSDDPasses() {
   registerAllPasses();
   registerSDDPasses();
   registerSDDConversionPasses();
+  registerSDDCPUPasses();
   registerLowerToCPUPipeline();
   registerSDDGPUPasses();
   registerLowerToNVVMPipeline();

@@ -34,6 +34,13 @@ struct LowerToCPUOptions : public PassPipelineOptions<LowerToCPUOptions> {
                      "the least memory; false keeps those forward values "
                      "instead (CSE after sdd-to-linalg): faster, more memory"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> vectorize{
+      *this, "vectorize",
+      llvm::cl::desc("Lower contractions (matrix products with their fused "
+                     "prologues) to register-tiled vector loops "
+                     "(sdd-cpu-contraction-kernels) instead of one scalar "
+                     "dot product per output"),
+      llvm::cl::init(true)};
 };
 
 /// sdd dialect on tensors down to the LLVM dialect: fuse, sdd-to-linalg,
