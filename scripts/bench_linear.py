@@ -87,14 +87,16 @@ def run(cmd):
         sys.exit("bench_linear: %s failed:\n%s" % (cmd[0], result.stderr))
 
 
-def compile_shape(build, work, m, k, n, recompute=True):
+def compile_shape(build, work, m, k, n, options="recompute=1"):
     """The module for one shape as a shared object with bare-pointer
-    functions (inputs, then results), OpenMP over the outer loops."""
-    base = os.path.join(work, "linear_%dx%dx%d_%d" % (m, k, n, recompute))
+    functions (inputs, then results), OpenMP over the outer loops;
+    `options` are more options of sdd-lower-to-cpu."""
+    base = os.path.join(work, "linear_%dx%dx%d_%s" % (
+        m, k, n, options.replace("=", "").replace(" ", "_")))
     with open(base + ".mlir", "w") as f:
         f.write(module(m, k, n))
     run([os.path.join(build, "bin", "sdd-opt"), base + ".mlir",
-         "--sdd-lower-to-cpu=c-abi=1 parallel=1 recompute=%d" % recompute,
+         "--sdd-lower-to-cpu=c-abi=1 parallel=1 " + options,
          "-o", base + ".llvm.mlir"])
     run([LLVM + "/bin/mlir-translate", "--mlir-to-llvmir",
          base + ".llvm.mlir", "-o", base + ".ll"])
@@ -103,6 +105,15 @@ def compile_shape(build, work, m, k, n, recompute=True):
     run(["clang-22", "-shared", base + ".o", "-o", base + ".so",
          "-L" + LLVM + "/lib", "-lomp", "-Wl,-rpath," + LLVM + "/lib", "-lm"])
     return ctypes.CDLL(base + ".so")
+
+
+def reference(x, v, a, dy):
+    """y, dx, dV, dalpha of the SDD layer in float64 (numpy)."""
+    z = x.astype(np.float64) @ v.astype(np.float64).T
+    inv = 1.0 / np.sqrt((z * z).mean(axis=1, keepdims=True) + EPS)
+    g = dy * a  # d(z * inv) / dz applied to g
+    dz = inv * (g - z * inv * inv * (g * z).mean(axis=1, keepdims=True))
+    return a * z * inv, dz @ v, dz.T @ x, (dy * z * inv).sum(axis=0)
 
 
 def median_time(fn, repeats):
@@ -136,17 +147,11 @@ def bench_shape(lib, kept, m, k, n, repeats, torch):
     da = np.full(n, np.nan, np.float32)
 
     # Correctness first, against numpy in float64.
-    z = x.astype(np.float64) @ v.astype(np.float64).T
-    inv = 1.0 / np.sqrt((z * z).mean(axis=1, keepdims=True) + EPS)
-    ref_y = a * z * inv
-    g = dy * a  # d(z * inv) / dz applied to g
-    dz = inv * (g - z * inv * inv * (g * z).mean(axis=1, keepdims=True))
+    refs = reference(x, v, a, dy)
     errors = []
     for library in (lib, kept):
         bare(library, "sdd_train", [x, v, a, dy, y, dx, dv, da])()
-        errors += [rel_err(y, ref_y), rel_err(dx, dz @ v),
-                   rel_err(dv, dz.T @ x),
-                   rel_err(da, (dy * z * inv).sum(axis=0))]
+        errors += [rel_err(out, ref) for out, ref in zip((y, dx, dv, da), refs)]
     if not all(e < 1e-4 for e in errors):  # NaN fails
         sys.exit("bench_linear: the compiled layer is wrong at %dx%dx%d: "
                  "relative errors %s" % (m, k, n, errors))
@@ -230,7 +235,7 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         for m, k, n in shapes:
             lib = compile_shape(args.build, work, m, k, n)
-            kept = compile_shape(args.build, work, m, k, n, recompute=False)
+            kept = compile_shape(args.build, work, m, k, n, "recompute=0")
             result, error = bench_shape(lib, kept, m, k, n, args.repeats,
                                         torch)
             print("\nM x K -> N = %d x %d -> %d (compiled layer vs numpy "

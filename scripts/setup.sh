@@ -13,6 +13,9 @@ PACKAGES=(
   clang-22 lld-22 libomp-22-dev
   libgtest-dev libbenchmark-dev nlohmann-json3-dev libcpptoml-dev
   python3 python3-numpy python3-torch
+  # numpy's and PyTorch's BLAS (the benchmarks' baseline): without it they
+  # fall back to the reference BLAS, about 10x slower.
+  libopenblas0-pthread
   bible-kjv
 )
 

@@ -80,7 +80,6 @@ sdd::dimsReadBySlice(linalg::LinalgOp op, Value root, OpOperand **largest) {
   return dims;
 }
 
-
 llvm::SmallBitVector sdd::dimsReadBy(AffineMap map) {
   llvm::SmallBitVector dims(map.getNumDims());
   for (AffineExpr expr : map.getResults())
@@ -122,8 +121,7 @@ sdd::findRegisterTileDims(const OpInfo &info) {
 }
 
 std::optional<ContractionPayload>
-sdd::matchContractionPayload(const OpInfo &info, unsigned m,
-                                                unsigned n) {
+sdd::matchContractionPayload(const OpInfo &info, unsigned m, unsigned n) {
   linalg::LinalgOp op = info.op;
   if (op.getNumDpsInits() != 1)
     return std::nullopt;
@@ -153,4 +151,3 @@ sdd::matchContractionPayload(const OpInfo &info, unsigned m,
     return std::nullopt;
   return payload;
 }
-

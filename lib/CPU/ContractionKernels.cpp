@@ -123,7 +123,10 @@ std::optional<Plan> choosePlan(const OpInfo &info, unsigned m, unsigned n,
     if (auto last = dyn_cast<AffineDimExpr>(outMap.getResults().back())) {
       unsigned col = last.getPosition();
       if (col == m || col == n) {
-        Plan plan{Plan::Kind::Broadcast, col == n ? m : n, col, col,
+        Plan plan{Plan::Kind::Broadcast,
+                  col == n ? m : n,
+                  col,
+                  col,
                   col == n ? payload.lhs : payload.rhs,
                   col == n ? payload.rhs : payload.lhs};
         if (isVectorizable(op, plan.colSide, col))
@@ -148,8 +151,8 @@ public:
   /// One region of the output: rows [rowBegin, rowEnd) in tiles of `rows`,
   /// columns [colBegin, colEnd) in tiles of `cols` x `width` (Broadcast) or
   /// `cols` (Dot).
-  void emitRegion(OpBuilder &b, int64_t rowBegin, int64_t rowEnd,
-                  int64_t rows, int64_t colBegin, int64_t colEnd, int64_t cols,
+  void emitRegion(OpBuilder &b, int64_t rowBegin, int64_t rowEnd, int64_t rows,
+                  int64_t colBegin, int64_t colEnd, int64_t cols,
                   int64_t width);
 
 private:
@@ -157,8 +160,7 @@ private:
 
   /// `root` at `idx`: `width` lanes along `plan.vec` from `idx[plan.vec]`,
   /// or a scalar for a width of 1.
-  Value evaluate(OpBuilder &b, Value root, ArrayRef<Value> idx,
-                 int64_t width);
+  Value evaluate(OpBuilder &b, Value root, ArrayRef<Value> idx, int64_t width);
 
   Value zero(OpBuilder &b, int64_t width);
   Value fma(OpBuilder &b, Value a, Value x, Value acc);
@@ -196,10 +198,10 @@ Value Emitter::evaluate(OpBuilder &b, Value root, ArrayRef<Value> idx,
     AffineMap map = op.getMatchingIndexingMap(&operand);
     SmallVector<Value> indices = applyMap(b, loc, map, idx);
     if (width > 1 && dimsReadBy(map).test(plan.vec))
-      mapping.map(arg, vector::LoadOp::create(
-                           b, loc,
-                           VectorType::get({width}, type.getElementType()),
-                           source, indices));
+      mapping.map(arg,
+                  vector::LoadOp::create(
+                      b, loc, VectorType::get({width}, type.getElementType()),
+                      source, indices));
     else
       mapping.map(arg, memref::LoadOp::create(b, loc, source, indices));
   }
@@ -225,8 +227,7 @@ Value Emitter::evaluate(OpBuilder &b, Value root, ArrayRef<Value> idx,
     OperationState state(loc, payloadOp->getName());
     state.addOperands(operands);
     state.addAttributes(payloadOp->getAttrs());
-    state.addTypes(
-        VectorType::get({width}, payloadOp->getResult(0).getType()));
+    state.addTypes(VectorType::get({width}, payloadOp->getResult(0).getType()));
     mapping.map(payloadOp->getResult(0), b.create(state)->getResult(0));
   }
   return mapping.lookupOrDefault(root);
@@ -259,13 +260,13 @@ void Emitter::accumulateInto(OpBuilder &b, ArrayRef<Value> idx, Value sum,
       applyMap(b, loc, op.getMatchingIndexingMap(init), idx);
   Value initial;
   if (width > 1)
-    initial = vector::LoadOp::create(
-        b, loc, cast<VectorType>(sum.getType()), out, indices);
+    initial = vector::LoadOp::create(b, loc, cast<VectorType>(sum.getType()),
+                                     out, indices);
   else
     initial = memref::LoadOp::create(b, loc, out, indices);
   auto accumulate = cast<arith::AddFOp>(payload.accumulate);
-  Value result = arith::AddFOp::create(b, loc, initial, sum,
-                                       accumulate.getFastmathAttr());
+  Value result =
+      arith::AddFOp::create(b, loc, initial, sum, accumulate.getFastmathAttr());
   if (width > 1)
     vector::StoreOp::create(b, loc, result, out, indices);
   else
@@ -277,8 +278,7 @@ void Emitter::emitBroadcastTile(OpBuilder &b, SmallVector<Value> idx,
   Value row0 = idx[plan.row], col0 = idx[plan.col];
   auto at = [&](SmallVector<Value> point, int64_t r, int64_t c) {
     point[plan.row] = arith::AddIOp::create(b, loc, row0, index(b, r));
-    point[plan.col] =
-        arith::AddIOp::create(b, loc, col0, index(b, c * width));
+    point[plan.col] = arith::AddIOp::create(b, loc, col0, index(b, c * width));
     return point;
   };
   SmallVector<Value> lbs, ubs, steps;
@@ -299,13 +299,11 @@ void Emitter::emitBroadcastTile(OpBuilder &b, SmallVector<Value> idx,
         for (int64_t r = 0; r < rows; ++r)
           scalars.push_back(evaluate(lb, plan.rowSide, at(point, r, 0), 1));
         for (int64_t c = 0; c < cols; ++c)
-          vectors.push_back(
-              evaluate(lb, plan.colSide, at(point, 0, c), width));
+          vectors.push_back(evaluate(lb, plan.colSide, at(point, 0, c), width));
         SmallVector<Value> next;
         for (int64_t r = 0; r < rows; ++r)
           for (int64_t c = 0; c < cols; ++c)
-            next.push_back(
-                fma(lb, scalars[r], vectors[c], accs[r * cols + c]));
+            next.push_back(fma(lb, scalars[r], vectors[c], accs[r * cols + c]));
         return next;
       });
   for (int64_t r = 0; r < rows; ++r)
@@ -354,8 +352,7 @@ void Emitter::emitDotTile(OpBuilder &b, SmallVector<Value> idx, int64_t rows,
             rhs.push_back(evaluate(fb, plan.colSide, at(point, 0, c), step));
           for (int64_t r = 0; r < rows; ++r)
             for (int64_t c = 0; c < cols; ++c)
-              next.push_back(
-                  fma(fb, lhs[r], rhs[c], loopAccs[r * cols + c]));
+              next.push_back(fma(fb, lhs[r], rhs[c], loopAccs[r * cols + c]));
           scf::YieldOp::create(fb, loc, next);
         });
     return SmallVector<Value>(loop.getResults());
@@ -413,8 +410,7 @@ void Emitter::emitRegion(OpBuilder &b, int64_t rowBegin, int64_t rowEnd,
     steps.push_back(index(b, step));
   }
   scf::ParallelOp::create(
-      b, loc, lbs, ubs, steps,
-      [&](OpBuilder &pb, Location, ValueRange ivs) {
+      b, loc, lbs, ubs, steps, [&](OpBuilder &pb, Location, ValueRange ivs) {
         SmallVector<Value> idx(info.ranges.size(), index(pb, 0));
         for (auto [d, iv] : llvm::zip(dims, ivs))
           idx[d] = iv;
@@ -426,15 +422,15 @@ void Emitter::emitRegion(OpBuilder &b, int64_t rowBegin, int64_t rowEnd,
 }
 
 struct SDDCPUContractionKernels
-    : public sdd::impl::SDDCPUContractionKernelsBase<
-          SDDCPUContractionKernels> {
+    : public sdd::impl::SDDCPUContractionKernelsBase<SDDCPUContractionKernels> {
   using Base::Base;
 
   void runOnOperation() override {
     if (vectorWidth < 1 || broadcastRows < 1 || broadcastVectors < 1 ||
         dotRows < 1 || dotCols < 1) {
-      getOperation().emitError(
-          "sdd-cpu-contraction-kernels: tile sizes must be positive");
+      getOperation().emitError("sdd-cpu-contraction-kernels: tile sizes and "
+                               "the vector width must be "
+                               "positive");
       return signalPassFailure();
     }
     SmallVector<linalg::LinalgOp> ops;
