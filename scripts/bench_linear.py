@@ -100,8 +100,14 @@ def compile_shape(build, work, m, k, n, options="recompute=1"):
          "-o", base + ".llvm.mlir"])
     run([LLVM + "/bin/mlir-translate", "--mlir-to-llvmir",
          base + ".llvm.mlir", "-o", base + ".ll"])
-    run([LLVM + "/bin/llc", "-O3", "-filetype=obj", "-relocation-model=pic",
-         "-mcpu=native", base + ".ll", "-o", base + ".o"])
+    # As sdd-compile does: the host's triple and CPU, LLVM's -O3 pipeline
+    # (without the triple llc also expands memcpy into byte loops).
+    host = subprocess.run(["clang-22", "-print-target-triple"],
+                          capture_output=True, text=True).stdout.strip()
+    triple = ["-mtriple=" + host, "-mcpu=native"]
+    run([LLVM + "/bin/opt", "-O3"] + triple + [base + ".ll", "-o", base + ".bc"])
+    run([LLVM + "/bin/llc", "-O3", "-filetype=obj", "-relocation-model=pic"]
+        + triple + [base + ".bc", "-o", base + ".o"])
     run(["clang-22", "-shared", base + ".o", "-o", base + ".so",
          "-L" + LLVM + "/lib", "-lomp", "-Wl,-rpath," + LLVM + "/lib", "-lm"])
     return ctypes.CDLL(base + ".so")

@@ -69,8 +69,19 @@ def SDDSerializeNestedParallel : Pass<"sdd-serialize-nested-parallel"> {
     vectorisation. This pass keeps the outermost `scf.parallel` of every loop
     nest, which becomes the one OpenMP work-sharing loop, and rewrites the
     ones inside another `scf.parallel` or `scf.for` as nests of `scf.for`.
-    Loops with reductions are left alone.
+    Of the outermost loop it keeps only the leading dimensions that make
+    `min-parallel-iterations` iterations together and moves the others into
+    an `scf.for` nest: OpenMP collapses a multi-dimensional loop into one
+    index and recomputes the coordinates with divisions in every iteration,
+    so the innermost dimension would no longer vectorise. Loops with
+    reductions are left alone.
   }];
+  let options = [
+    Option<"minParallelIterations", "min-parallel-iterations", "int64_t",
+           /*default=*/"64",
+           "Iterations the parallel dimensions of a nest should make "
+           "together (enough to share among the threads)">,
+  ];
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }
 
