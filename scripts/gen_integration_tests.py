@@ -640,6 +640,38 @@ def embedding_case(name, seed, vocab, dim, ids_shape, id_dtype,
     return c
 
 
+def embedding_grad_case(name, seed, vocab, dim, ids_shape, id_dtype,
+                        bad_ids=()):
+    rng = np.random.default_rng(seed)
+    c = Case(name, [f"sdd.embedding_grad, dy {list(ids_shape) + [dim]},"
+                    f" ids {list(ids_shape)} of {elem_name(id_dtype)} into a"
+                    f" table [{vocab}, {dim}]; expected each position's row of",
+                    "dy added to its id's row (numpy's add.at). Several"
+                    " positions share an id" + (
+                        f"; ids {list(bad_ids)} are outside the table and"
+                        " add nothing." if bad_ids else "."),
+                    "Lowered both ways: the scatter (the CPU's default) and"
+                    " the dense reduction", "(embedding-grad=dense, the GPU"
+                    " pipeline's choice)."], np.float32)
+    shape = tuple(ids_shape) + (dim,)
+    dy = c.arg("dy", draw(rng, shape, np.float32))
+    ids = draw_ids(rng, ids_shape, vocab).reshape(-1)
+    ids[:len(bad_ids)] = bad_ids
+    ids = c.arg("ids", rng.permutation(ids).reshape(ids_shape), id_dtype)
+    c.body.append(f"%result = sdd.embedding_grad %dy, %ids :"
+                  f" ({c.type_of('dy')}, {c.type_of('ids')})"
+                  f" -> {tensor_type((vocab, dim), np.float32)}")
+    expected = np.zeros((vocab, dim))
+    flat_ids = ids.reshape(-1)
+    inside = (flat_ids >= 0) & (flat_ids < vocab)
+    np.add.at(expected, flat_ids[inside], f64(dy).reshape(-1, dim)[inside])
+    c.result = (expected, np.float32)
+    c.run_lines = [RUN, RUN.replace("sdd-opt --sdd-lower-to-cpu",
+                                    "sdd-opt --sdd-to-linalg=embedding-grad="
+                                    "dense --sdd-lower-to-cpu")]
+    return c
+
+
 def cross_entropy_case(name, seed, shape, id_dtype, dtype=np.float32,
                        scale=3.0):
     rng = np.random.default_rng(seed)
@@ -1004,6 +1036,10 @@ def all_cases():
         # sdd.embedding
         embedding_case("embedding_i32", 901, 20, 16, (2, 5), np.int32),
         embedding_case("embedding_i64", 902, 11, 8, (3,), np.int64),
+        embedding_grad_case("embedding_grad_i32", 903, 6, 16, (2, 9),
+                            np.int32),
+        embedding_grad_case("embedding_grad_i64_bad_ids", 904, 5, 8, (11,),
+                            np.int64, bad_ids=(-1, 5, 1 << 40)),
         # sdd.cross_entropy
         cross_entropy_case("cross_entropy_i32", 1001, (2, 5, 20), np.int32),
         cross_entropy_case("cross_entropy_i64", 1002, (7, 13), np.int64),

@@ -65,9 +65,11 @@ void mlir::sdd::buildLowerToNVVMPipeline(OpPassManager &pm,
   // Tensors, as for the CPU.
   if (options.fuse)
     pm.addPass(createSDDFuse());
-  // The sequential counting sort of the MoE ops would run on one thread.
+  // The sequential counting sort of the MoE ops and the row-by-row scatter
+  // of the embedding gradient would run on one thread.
   ConvertSDDToLinalgOptions toLinalg;
   toLinalg.moeSort = "parallel";
+  toLinalg.embeddingGrad = "dense";
   pm.addPass(createConvertSDDToLinalg(toLinalg));
   pm.addPass(createConvertElementwiseToLinalgPass());
   pm.addPass(createLinalgElementwiseOpFusionPass());

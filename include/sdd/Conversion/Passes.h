@@ -20,11 +20,15 @@ namespace sdd {
 /// Adds the patterns that rewrite every sdd op on tensors (forward and
 /// backward). `parallelMoESort`: group the MoE assignments by expert with
 /// the parallel sort (for GPUs) instead of the sequential counting sort.
+/// `denseEmbeddingGrad`: the embedding gradient as a dense reduction over
+/// positions (for GPUs) instead of a scatter-add of rows.
 void populateSDDToLinalgPatterns(RewritePatternSet &patterns,
-                                 bool parallelMoESort = false);
+                                 bool parallelMoESort = false,
+                                 bool denseEmbeddingGrad = false);
 
 /// Adds the patterns of the backward ops only.
-void populateSDDGradToLinalgPatterns(RewritePatternSet &patterns);
+void populateSDDGradToLinalgPatterns(RewritePatternSet &patterns,
+                                     bool denseEmbeddingGrad = false);
 
 /// Adds the patterns of the mixture-of-experts ops, forward and backward.
 void populateSDDMoEToLinalgPatterns(RewritePatternSet &patterns,

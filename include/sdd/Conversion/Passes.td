@@ -22,12 +22,21 @@ def ConvertSDDToLinalg : Pass<"sdd-to-linalg"> {
     instead a few `linalg.generic` ops over chunks of 128 assignments,
     experts and rows, none of which carries state from one assignment to
     the next: more work (O(N k (128 + N k / 128 + E))) but all of it
-    parallel, and the same result.
+    parallel, and the same result. `sdd.embedding_grad` adds each
+    position's row of the incoming gradient to its id's row of the table,
+    position after position (`scf.for` over tensor slices, O(N D)); with
+    `embedding-grad=dense` (the GPU pipeline's choice) it is instead one
+    reduction over all positions per table element (O(V N D), but every
+    output is independent).
   }];
   let options = [
     Option<"moeSort", "moe-sort", "std::string", /*default=*/"\"sequential\"",
            "How the MoE ops group assignments by expert: 'sequential' "
            "(a counting sort, O(N k)) or 'parallel' (for GPUs)">,
+    Option<"embeddingGrad", "embedding-grad", "std::string",
+           /*default=*/"\"scatter\"",
+           "How sdd.embedding_grad lowers: 'scatter' (a row per position, "
+           "O(N D)) or 'dense' (a reduction per table element, for GPUs)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -14,6 +14,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -318,18 +319,101 @@ struct SwiGLUGradLowering : OpConversionPattern<SwiGLUGradOp> {
   }
 };
 
+/// dE[id_p, :] += dy[p, :] for every position p in order: O(N D) work, one
+/// row per position; ids outside the table add nothing, as in the dense
+/// form. Sequential over positions (two may share an id), so the GPU
+/// pipeline uses the dense form instead.
+Value emitEmbeddingScatter(OpBuilder &b, Location loc,
+                           RankedTensorType tableType, Value ids, Value dy) {
+  MLIRContext *ctx = b.getContext();
+  int64_t vocab = tableType.getDimSize(0), dim = tableType.getDimSize(1);
+  auto rowType = RankedTensorType::get({dim}, tableType.getElementType());
+  auto idsType = cast<RankedTensorType>(ids.getType());
+  unsigned positionRank = idsType.getRank();
+  Value table = filledTensor(b, loc, tableType.getShape(),
+                             tableType.getElementType(), 0.0);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  SmallVector<Value> lbs(positionRank, zero), steps(positionRank, one), ubs;
+  for (int64_t size : idsType.getShape())
+    ubs.push_back(arith::ConstantIndexOp::create(b, loc, size));
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(1, ctx);
+  scf::LoopNest nest = scf::buildLoopNest(
+      b, loc, lbs, ubs, steps, ValueRange{table},
+      [&](OpBuilder &nb, Location loc, ValueRange position,
+          ValueRange acc) -> scf::ValueVector {
+        Value row = arith::IndexCastOp::create(
+            nb, loc, nb.getIndexType(),
+            tensor::ExtractOp::create(nb, loc, ids, position));
+        // Unsigned: a negative id is out of range too.
+        Value inside = arith::CmpIOp::create(
+            nb, loc, arith::CmpIPredicate::ult, row,
+            arith::ConstantIndexOp::create(nb, loc, vocab));
+        auto ifOp = scf::IfOp::create(
+            nb, loc, inside,
+            [&](OpBuilder &tb, Location loc) {
+              SmallVector<OpFoldResult> tableOffsets = {row,
+                                                        tb.getIndexAttr(0)};
+              SmallVector<OpFoldResult> tableSizes = {tb.getIndexAttr(1),
+                                                      tb.getIndexAttr(dim)};
+              SmallVector<OpFoldResult> unit(2, tb.getIndexAttr(1));
+              Value tableRow = tensor::ExtractSliceOp::create(
+                  tb, loc, rowType, acc[0], tableOffsets, tableSizes, unit);
+              SmallVector<OpFoldResult> dyOffsets(position.begin(),
+                                                  position.end());
+              dyOffsets.push_back(tb.getIndexAttr(0));
+              SmallVector<OpFoldResult> dySizes(positionRank,
+                                                tb.getIndexAttr(1));
+              dySizes.push_back(tb.getIndexAttr(dim));
+              SmallVector<OpFoldResult> dyStrides(positionRank + 1,
+                                                  tb.getIndexAttr(1));
+              Value dyRow = tensor::ExtractSliceOp::create(
+                  tb, loc, rowType, dy, dyOffsets, dySizes, dyStrides);
+              // Accumulates into the table's row in place.
+              Value sum =
+                  linalg::GenericOp::create(
+                      tb, loc, rowType, ValueRange{dyRow}, ValueRange{tableRow},
+                      ArrayRef<AffineMap>{identity, identity}, iterators(1, 0),
+                      [](OpBuilder &gb, Location loc, ValueRange args) {
+                        linalg::YieldOp::create(
+                            gb, loc,
+                            ValueRange{arith::AddFOp::create(gb, loc, args[1],
+                                                             args[0])});
+                      })
+                      .getResult(0);
+              scf::YieldOp::create(
+                  tb, loc,
+                  ValueRange{tensor::InsertSliceOp::create(
+                      tb, loc, sum, acc[0], tableOffsets, tableSizes, unit)});
+            },
+            [&](OpBuilder &eb, Location loc) {
+              scf::YieldOp::create(eb, loc, acc[0]);
+            });
+        return {ifOp.getResult(0)};
+      });
+  return nest.results[0];
+}
+
 struct EmbeddingGradLowering : OpConversionPattern<EmbeddingGradOp> {
-  using OpConversionPattern::OpConversionPattern;
+  EmbeddingGradLowering(MLIRContext *ctx, bool dense)
+      : OpConversionPattern(ctx), dense(dense) {}
+
   LogicalResult
   matchAndRewrite(EmbeddingGradOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
     RankedTensorType tableType = op.getType();
+    if (!dense) {
+      rewriter.replaceOp(op, emitEmbeddingScatter(rewriter, loc, tableType,
+                                                  adaptor.getIds(),
+                                                  adaptor.getResultGrad()));
+      return success();
+    }
     unsigned positionRank = tensorTypeOf(adaptor.getIds()).getRank();
     unsigned numDims = positionRank + 2;
     // Loops: v, d, positions... A dense reduction over positions: O(V N D),
-    // simple and race-free; a scatter-add is the faster follow-up.
+    // but every output is independent (no host loop on the GPU).
     SmallVector<unsigned> positionDims, dyDims;
     for (unsigned i = 0; i < positionRank; ++i)
       positionDims.push_back(i + 2);
@@ -353,6 +437,9 @@ struct EmbeddingGradLowering : OpConversionPattern<EmbeddingGradOp> {
     rewriter.replaceOp(op, grad);
     return success();
   }
+
+private:
+  bool dense;
 };
 
 struct CrossEntropyGradLowering : OpConversionPattern<CrossEntropyGradOp> {
@@ -404,9 +491,13 @@ struct CrossEntropyGradLowering : OpConversionPattern<CrossEntropyGradOp> {
 
 } // namespace
 
-void mlir::sdd::populateSDDGradToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<AttentionGradLowering, CrossEntropyGradLowering,
-               EmbeddingGradLowering, LinearGradLowering, MatmulGradLowering,
-               RMSNormGradLowering, RMSNormalizeGradLowering, RoPEGradLowering,
-               ScaleGradLowering, SwiGLUGradLowering>(patterns.getContext());
+void mlir::sdd::populateSDDGradToLinalgPatterns(RewritePatternSet &patterns,
+                                                bool denseEmbeddingGrad) {
+  patterns.add<EmbeddingGradLowering>(patterns.getContext(),
+                                      denseEmbeddingGrad);
+  patterns
+      .add<AttentionGradLowering, CrossEntropyGradLowering, LinearGradLowering,
+           MatmulGradLowering, RMSNormGradLowering, RMSNormalizeGradLowering,
+           RoPEGradLowering, ScaleGradLowering, SwiGLUGradLowering>(
+          patterns.getContext());
 }

@@ -343,13 +343,20 @@ struct ConvertSDDToLinalgPass
           << moeSort << "'";
       return signalPassFailure();
     }
+    if (embeddingGrad != "scatter" && embeddingGrad != "dense") {
+      getOperation()->emitError("sdd-to-linalg: embedding-grad must be "
+                                "'scatter' or 'dense', not '")
+          << embeddingGrad << "'";
+      return signalPassFailure();
+    }
     ConversionTarget target(getContext());
     target.addIllegalDialect<SDDDialect>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            math::MathDialect, scf::SCFDialect,
                            tensor::TensorDialect>();
     RewritePatternSet patterns(&getContext());
-    populateSDDToLinalgPatterns(patterns, moeSort == "parallel");
+    populateSDDToLinalgPatterns(patterns, moeSort == "parallel",
+                                embeddingGrad == "dense");
     llvm::SmallPtrSet<Operation *, 16> existing;
     getOperation()->walk([&](linalg::GenericOp op) { existing.insert(op); });
     if (failed(applyPartialConversion(getOperation(), target,
@@ -374,11 +381,12 @@ struct ConvertSDDToLinalgPass
 } // namespace
 
 void mlir::sdd::populateSDDToLinalgPatterns(RewritePatternSet &patterns,
-                                            bool parallelMoESort) {
+                                            bool parallelMoESort,
+                                            bool denseEmbeddingGrad) {
   patterns.add<AttentionLowering, CrossEntropyLowering, EmbeddingLowering,
                LinearLowering, MatmulLowering, RMSNormLowering,
                RMSNormalizeLowering, ResidualAddLowering, RoPELowering,
                ScaleLowering, SwiGLULowering>(patterns.getContext());
-  populateSDDGradToLinalgPatterns(patterns);
+  populateSDDGradToLinalgPatterns(patterns, denseEmbeddingGrad);
   populateSDDMoEToLinalgPatterns(patterns, parallelMoESort);
 }
