@@ -277,9 +277,10 @@ def load_toml_config(path, overrides):
     return config
 
 
-def cmd_bench_train_torch(rows, what, config_path, steps, overrides):
-    """A training step of the same model in PyTorch eager (bf16 autocast for
-    the matrix products, float32 master weights, AdamW, clipping)."""
+def torch_train_step(config_path, overrides, device, bf16):
+    """A training step of the config's model in PyTorch eager (float32
+    weights; with `bf16`, autocast for the matrix products), AdamW and
+    clipping, on random tokens; returns (step, tokens per step)."""
     import torch
     import torch.nn.functional as F
     cfg = load_toml_config(config_path, overrides)
@@ -292,7 +293,7 @@ def cmd_bench_train_torch(rows, what, config_path, steps, overrides):
     base = float(model.get("rope_base", 10000.0))
     B, T = train["batch_size"], train["seq_len"]
     Dh = D // H
-    dev = torch.device("cuda")
+    dev = torch.device(device)
     torch.manual_seed(0)
 
     def p(*shape, std=0.02, ones=False):
@@ -333,6 +334,15 @@ def cmd_bench_train_torch(rows, what, config_path, steps, overrides):
         x1, x2 = x[..., :half], x[..., half:]
         return torch.cat([x1 * cos - x2 * sin, x2 * cos + x1 * sin], -1)
 
+    causal = torch.ones(T, T, dtype=torch.bool, device=dev).triu(1)
+
+    def sdpa(q, k, v):
+        # PyTorch before 2.0 (Debian's) has no fused attention.
+        if hasattr(F, "scaled_dot_product_attention"):
+            return F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        scores = (q @ k.transpose(-1, -2)) * Dh ** -0.5
+        return scores.masked_fill(causal, float("-inf")).softmax(-1) @ v
+
     def attn(x, i):
         qkv = lin(x, P["qkv%d" % i])
         q = qkv[..., :H * Dh].reshape(B, T, H, Dh)
@@ -344,9 +354,8 @@ def cmd_bench_train_torch(rows, what, config_path, steps, overrides):
         q, k = rope(q), rope(k)
         k = k.repeat_interleave(H // Hkv, dim=2)
         v = v.repeat_interleave(H // Hkv, dim=2)
-        c = F.scaled_dot_product_attention(
-            q.transpose(1, 2), k.transpose(1, 2).to(q.dtype),
-            v.transpose(1, 2).to(q.dtype), is_causal=True)
+        c = sdpa(q.transpose(1, 2), k.transpose(1, 2).to(q.dtype),
+                 v.transpose(1, 2).to(q.dtype))
         c = c.transpose(1, 2).reshape(B, T, H * Dh)
         if sdd:
             c = rms_norm(c, P["cn%d" % i])
@@ -386,16 +395,26 @@ def cmd_bench_train_torch(rows, what, config_path, steps, overrides):
 
     def step():
         optimizer.zero_grad(set_to_none=True)
-        with torch.autocast("cuda", dtype=torch.bfloat16):
+        with torch.autocast(device, dtype=torch.bfloat16, enabled=bf16):
             loss = loss_fn(inputs, targets)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         optimizer.step()
 
+    return step, B * T
+
+
+def cmd_bench_train_torch(rows, what, config_path, steps, overrides):
+    """A training step of the same model in PyTorch eager on the GPU (bf16
+    autocast for the matrix products, float32 master weights, AdamW,
+    clipping)."""
+    import torch
+    step, tokens = torch_train_step(config_path, overrides, "cuda", True)
     seconds = cuda_timer(torch)(step, steps)
     add_row(rows, "time", what, "torch eager bf16",
             "%.2f ms" % (seconds * 1e3), "-", "INFO",
-            "%.0f tok/s; autocast bf16, SDPA attention, AdamW" % (B * T / seconds))
+            "%.0f tok/s; autocast bf16, SDPA attention, AdamW"
+            % (tokens / seconds))
     return 0
 
 

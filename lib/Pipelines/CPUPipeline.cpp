@@ -67,6 +67,8 @@ void mlir::sdd::buildLowerToCPUPipeline(OpPassManager &pm,
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addNestedPass<func::FuncOp>(createSDDDeallocAfterLastUse());
 
+  if (options.vectorize)
+    pm.addPass(createSDDCPUApproximateMath());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   if (options.parallel) {

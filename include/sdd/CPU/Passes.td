@@ -63,4 +63,28 @@ def SDDCPUContractionKernels
   ];
 }
 
+def SDDCPUApproximateMath : Pass<"sdd-cpu-approximate-math"> {
+  let summary = "Polynomial approximations of f32 math functions that "
+                "vectorise";
+  let description = [{
+    On the CPU, `math.exp` lowers to a call of libm's `expf` per element,
+    which LLVM does not vectorise: the softmax of attention, the
+    cross-entropy and SwiGLU's sigmoid then run one lane at a time (about a
+    tenth of a training step of the demo model). This pass rewrites the f32
+    functions named in `functions` as MLIR's polynomial approximations
+    (range reduction and a minimax polynomial in `arith`), which vectorise
+    like any other arithmetic; their error is a few ulp. f64 code keeps the
+    libm calls.
+  }];
+  let options = [
+    ListOption<"functions", "functions", "std::string",
+               "The math ops to approximate, by name (default: exp)">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
 #endif // SDD_CPU_PASSES_TD
