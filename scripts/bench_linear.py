@@ -123,6 +123,9 @@ def reference(x, v, a, dy):
 
 
 def median_time(fn, repeats):
+    # libomp's threads spin for 200 ms (KMP_BLOCKTIME) after our last
+    # parallel loop and would take the cores from OpenBLAS's and PyTorch's.
+    time.sleep(0.5)
     fn()  # warm-up: first touch of the outputs, thread start
     times = []
     for _ in range(repeats):
