@@ -14,8 +14,8 @@
 
 #include "sdd/CPU/Passes.h"
 
-#include "../GPU/GPUKernels.h"
 #include "sdd/Analysis/Contraction.h"
+#include "sdd/Utils/IndexArithmetic.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/IRMapping.h"
@@ -30,8 +30,6 @@ namespace mlir::sdd {
 
 using namespace mlir;
 using namespace mlir::sdd;
-using gpu_kernels::applyMap;
-using gpu_kernels::constantIndex;
 
 namespace {
 

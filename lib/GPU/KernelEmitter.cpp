@@ -26,6 +26,7 @@
 #include "llvm/ADT/SmallBitVector.h"
 
 using namespace mlir;
+using namespace mlir::sdd;
 using namespace mlir::sdd::gpu_kernels;
 
 namespace {

@@ -19,6 +19,7 @@ namespace mlir::sdd {
 } // namespace mlir::sdd
 
 using namespace mlir;
+using namespace mlir::sdd;
 using namespace mlir::sdd::gpu_kernels;
 
 namespace {
