@@ -56,8 +56,18 @@ void mlir::sdd::buildLowerToCPUPipeline(OpPassManager &pm,
     outParams.modifyPublicFunctions = true;
     pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   }
-  if (options.vectorize)
-    pm.addNestedPass<func::FuncOp>(createSDDCPUContractionKernels());
+  if (options.vectorize) {
+    SDDCPUContractionKernelsOptions kernels;
+    kernels.vectorWidth = options.vectorWidth;
+    // The default tiles keep 24 (broadcast) or 20 (dot) accumulators and
+    // their operands in AVX-512's 32 registers; AVX2 and NEON have 16.
+    if (options.vectorWidth < 16) {
+      kernels.broadcastRows = 6;
+      kernels.dotRows = 3;
+      kernels.dotCols = 3;
+    }
+    pm.addNestedPass<func::FuncOp>(createSDDCPUContractionKernels(kernels));
+  }
   if (options.parallel) {
     pm.addPass(createConvertLinalgToParallelLoopsPass());
     pm.addPass(createSDDSerializeNestedParallel());

@@ -1,4 +1,4 @@
-// RUN: sdd-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sdd-cpu-contraction-kernels))" | FileCheck %s
+// RUN: sdd-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sdd-cpu-contraction-kernels{broadcast-rows=4 broadcast-vectors=2 dot-rows=4 dot-cols=4}))" | FileCheck %s
 
 #mk = affine_map<(m, n, k) -> (m, k)>
 #nk = affine_map<(m, n, k) -> (n, k)>

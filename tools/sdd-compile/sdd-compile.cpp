@@ -240,6 +240,17 @@ bool writeAtomically(StringRef path, StringRef contents) {
   return !llvm::sys::fs::rename(temporary, path);
 }
 
+/// The f32 lanes of the host's widest vector registers, which the CPU
+/// artifact is compiled for (-mcpu=native).
+int64_t hostVectorWidth() {
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  if (features.lookup("avx512f"))
+    return 16;
+  if (features.lookup("avx2") || features.lookup("avx"))
+    return 8;
+  return 4;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -321,6 +332,7 @@ int main(int argc, char **argv) {
       options.cABI = true;
       options.parallel = true;
       options.recompute = recompute;
+      options.vectorWidth = hostVectorWidth();
       sdd::buildLowerToCPUPipeline(pm, options);
     } else {
       sdd::LowerToNVVMOptions options;

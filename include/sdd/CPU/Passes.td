@@ -44,13 +44,13 @@ def SDDCPUContractionKernels
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
            "Lanes of the f32 vectors (16: one AVX-512 register)">,
-    Option<"broadcastRows", "broadcast-rows", "int64_t", /*default=*/"4",
+    Option<"broadcastRows", "broadcast-rows", "int64_t", /*default=*/"12",
            "Rows of a broadcast tile">,
     Option<"broadcastVectors", "broadcast-vectors", "int64_t",
            /*default=*/"2", "Vectors per row of a broadcast tile">,
     Option<"dotRows", "dot-rows", "int64_t", /*default=*/"4",
            "Rows of a dot tile">,
-    Option<"dotCols", "dot-cols", "int64_t", /*default=*/"4",
+    Option<"dotCols", "dot-cols", "int64_t", /*default=*/"5",
            "Columns of a dot tile">,
   ];
   let dependentDialects = [

@@ -41,6 +41,13 @@ struct LowerToCPUOptions : public PassPipelineOptions<LowerToCPUOptions> {
                      "(sdd-cpu-contraction-kernels) instead of one scalar "
                      "dot product per output"),
       llvm::cl::init(true)};
+  PassOptions::Option<int64_t> vectorWidth{
+      *this, "vector-width",
+      llvm::cl::desc("f32 lanes of the target's vector registers for the "
+                     "contraction kernels: 16 (AVX-512, 32 registers, the "
+                     "default), 8 or 4 (16 registers: smaller tiles); "
+                     "sdd-compile picks it from the host CPU"),
+      llvm::cl::init(16)};
 };
 
 /// sdd dialect on tensors down to the LLVM dialect: fuse, sdd-to-linalg,

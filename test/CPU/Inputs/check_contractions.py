@@ -26,7 +26,10 @@ from device_check import rel_err  # noqa: E402
 # dV with a whole-vector tail (48 = 32 + 16) and a lane tail; no tail; and
 # sizes below one vector, which stay scalar loops.
 SHAPES = [(14, 37, 45), (6, 48, 21), (64, 32, 64), (5, 12, 7)]
-BUILDS = ["recompute=1", "recompute=1 vectorize=0", "recompute=0"]
+# The default kernels (AVX-512 tiles), none, AVX2's smaller tiles, and the
+# forward's products kept for the backward.
+BUILDS = ["recompute=1", "recompute=1 vectorize=0", "recompute=1 vector-width=8",
+          "recompute=0"]
 
 
 def main(build):
