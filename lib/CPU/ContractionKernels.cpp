@@ -33,15 +33,21 @@ using namespace mlir::sdd;
 
 namespace {
 
-/// How one contraction is vectorised (see the pass description).
+/// How one contraction or sum is vectorised (see the pass description).
 struct Plan {
-  enum class Kind { Broadcast, Dot } kind;
+  enum class Kind { Broadcast, Dot, Sum } kind;
   /// The two tile dimensions: `row` is read by `rowSide` only, `col` by
   /// `colSide` only. `vec` is the dimension the vectors run along: `col`
-  /// for Broadcast, a reduction dimension for Dot.
+  /// for Broadcast and Sum, a reduction dimension for Dot. A Sum has no
+  /// row side: `colSide` is the summand.
   unsigned row, col, vec;
   Value rowSide, colSide;
+  bool hasRow() const { return kind != Kind::Sum; }
 };
+
+/// Vectors per tile of a Sum: independent accumulators that hide the
+/// latency of the additions.
+constexpr int64_t kSumVectors = 4;
 
 /// The payload ops that `root` depends on, in payload order, and the block
 /// arguments they read.
@@ -111,31 +117,66 @@ bool isVectorizable(linalg::LinalgOp op, Value root, unsigned dim) {
   return true;
 }
 
-std::optional<Plan> choosePlan(const OpInfo &info, unsigned m, unsigned n,
-                               const ContractionPayload &payload) {
-  linalg::LinalgOp op = info.op;
+/// The output's innermost dimension when the output is contiguous along it.
+std::optional<unsigned> contiguousOutputDim(linalg::LinalgOp op) {
   OpOperand *init = op.getDpsInitOperand(0);
   auto outType = cast<MemRefType>(init->get().getType());
   AffineMap outMap = op.getMatchingIndexingMap(init);
-  if (outMap.getNumResults() > 0 && outType.isLastDimUnitStride())
-    if (auto last = dyn_cast<AffineDimExpr>(outMap.getResults().back())) {
-      unsigned col = last.getPosition();
-      if (col == m || col == n) {
-        Plan plan{Plan::Kind::Broadcast,
-                  col == n ? m : n,
-                  col,
-                  col,
-                  col == n ? payload.lhs : payload.rhs,
-                  col == n ? payload.rhs : payload.lhs};
-        if (isVectorizable(op, plan.colSide, col))
-          return plan;
-      }
-    }
+  if (outMap.getNumResults() == 0 || !outType.isLastDimUnitStride())
+    return std::nullopt;
+  auto last = dyn_cast<AffineDimExpr>(outMap.getResults().back());
+  if (!last)
+    return std::nullopt;
+  return last.getPosition();
+}
+
+std::optional<Plan> choosePlan(const OpInfo &info, unsigned m, unsigned n,
+                               const ContractionPayload &payload) {
+  linalg::LinalgOp op = info.op;
+  std::optional<unsigned> outDim = contiguousOutputDim(op);
+  if (outDim && (*outDim == m || *outDim == n)) {
+    unsigned col = *outDim;
+    Plan plan{Plan::Kind::Broadcast,
+              col == n ? m : n,
+              col,
+              col,
+              col == n ? payload.lhs : payload.rhs,
+              col == n ? payload.rhs : payload.lhs};
+    if (isVectorizable(op, plan.colSide, col))
+      return plan;
+  }
   for (unsigned k : llvm::reverse(info.reduction))
     if (isVectorizable(op, payload.lhs, k) &&
         isVectorizable(op, payload.rhs, k))
       return Plan{Plan::Kind::Dot, m, n, k, payload.lhs, payload.rhs};
   return std::nullopt;
+}
+
+/// A sum over the reduction dimensions, `out' = out + f(ins)` in f32, whose
+/// output is contiguous along a parallel dimension that f can be evaluated
+/// along as vectors (e.g. the gradients of alpha and of the norm weights:
+/// sums over all positions of a row vector). The summand becomes the
+/// payload's `rhs`.
+std::optional<std::pair<Plan, ContractionPayload>>
+matchSum(const OpInfo &info) {
+  linalg::LinalgOp op = info.op;
+  if (op.getNumDpsInits() != 1)
+    return std::nullopt;
+  BlockArgument out = op.getMatchingBlockArgument(op.getDpsInitOperand(0));
+  Value yielded = op.getBlock()->getTerminator()->getOperand(0);
+  auto accumulate = yielded.getDefiningOp<arith::AddFOp>();
+  if (!accumulate || !yielded.getType().isF32() || !out.hasOneUse())
+    return std::nullopt;
+  Value summand = accumulate.getLhs() == out   ? accumulate.getRhs()
+                  : accumulate.getRhs() == out ? accumulate.getLhs()
+                                               : Value();
+  std::optional<unsigned> col = contiguousOutputDim(op);
+  if (!summand || !col || !llvm::is_contained(info.parallel, *col) ||
+      !isVectorizable(op, summand, *col))
+    return std::nullopt;
+  return std::make_pair(
+      Plan{Plan::Kind::Sum, *col, *col, *col, Value(), summand},
+      ContractionPayload{nullptr, accumulate, Value(), summand});
 }
 
 /// Emits the loop nest of one contraction.
@@ -275,10 +316,12 @@ void Emitter::emitBroadcastTile(OpBuilder &b, SmallVector<Value> idx,
                                 int64_t rows, int64_t cols, int64_t width) {
   Value row0 = idx[plan.row], col0 = idx[plan.col];
   auto at = [&](SmallVector<Value> point, int64_t r, int64_t c) {
-    point[plan.row] = arith::AddIOp::create(b, loc, row0, index(b, r));
+    if (plan.hasRow())
+      point[plan.row] = arith::AddIOp::create(b, loc, row0, index(b, r));
     point[plan.col] = arith::AddIOp::create(b, loc, col0, index(b, c * width));
     return point;
   };
+  auto fastmath = cast<arith::AddFOp>(payload.accumulate).getFastmathAttr();
   SmallVector<Value> lbs, ubs, steps;
   for (unsigned d : info.reduction) {
     lbs.push_back(index(b, 0));
@@ -294,14 +337,19 @@ void Emitter::emitBroadcastTile(OpBuilder &b, SmallVector<Value> idx,
           point[d] = iv;
         // The scalars of the row side, then a vector per column block.
         SmallVector<Value> scalars, vectors;
-        for (int64_t r = 0; r < rows; ++r)
+        for (int64_t r = 0; plan.hasRow() && r < rows; ++r)
           scalars.push_back(evaluate(lb, plan.rowSide, at(point, r, 0), 1));
         for (int64_t c = 0; c < cols; ++c)
           vectors.push_back(evaluate(lb, plan.colSide, at(point, 0, c), width));
         SmallVector<Value> next;
         for (int64_t r = 0; r < rows; ++r)
-          for (int64_t c = 0; c < cols; ++c)
-            next.push_back(fma(lb, scalars[r], vectors[c], accs[r * cols + c]));
+          for (int64_t c = 0; c < cols; ++c) {
+            Value acc = accs[r * cols + c];
+            next.push_back(plan.hasRow()
+                               ? fma(lb, scalars[r], vectors[c], acc)
+                               : arith::AddFOp::create(lb, loc, acc, vectors[c],
+                                                       fastmath));
+          }
         return next;
       });
   for (int64_t r = 0; r < rows; ++r)
@@ -383,7 +431,7 @@ void Emitter::emitDotTile(OpBuilder &b, SmallVector<Value> idx, int64_t rows,
 void Emitter::emitRegion(OpBuilder &b, int64_t rowBegin, int64_t rowEnd,
                          int64_t rows, int64_t colBegin, int64_t colEnd,
                          int64_t cols, int64_t width) {
-  bool broadcast = plan.kind == Plan::Kind::Broadcast;
+  bool broadcast = plan.kind != Plan::Kind::Dot;
   int64_t colStep = broadcast ? cols * width : cols;
   if (rowBegin >= rowEnd || colBegin >= colEnd)
     return;
@@ -391,22 +439,18 @@ void Emitter::emitRegion(OpBuilder &b, int64_t rowBegin, int64_t rowEnd,
   // iterations of a thread share the column side's vectors.
   SmallVector<unsigned> dims;
   SmallVector<Value> lbs, ubs, steps;
-  for (unsigned d : info.parallel) {
-    if (d == plan.row || d == plan.col)
-      continue;
-    dims.push_back(d);
-    lbs.push_back(index(b, 0));
-    ubs.push_back(index(b, info.ranges[d]));
-    steps.push_back(index(b, 1));
-  }
-  for (auto [d, begin, end, step] :
-       {std::make_tuple(plan.col, colBegin, colEnd, colStep),
-        std::make_tuple(plan.row, rowBegin, rowEnd, rows)}) {
+  auto addLoop = [&](unsigned d, int64_t begin, int64_t end, int64_t step) {
     dims.push_back(d);
     lbs.push_back(index(b, begin));
     ubs.push_back(index(b, end));
     steps.push_back(index(b, step));
-  }
+  };
+  for (unsigned d : info.parallel)
+    if (d != plan.row && d != plan.col)
+      addLoop(d, 0, info.ranges[d], 1);
+  addLoop(plan.col, colBegin, colEnd, colStep);
+  if (plan.hasRow())
+    addLoop(plan.row, rowBegin, rowEnd, rows);
   scf::ParallelOp::create(
       b, loc, lbs, ubs, steps, [&](OpBuilder &pb, Location, ValueRange ivs) {
         SmallVector<Value> idx(info.ranges.size(), index(pb, 0));
@@ -440,31 +484,43 @@ struct SDDCPUContractionKernels
       lower(op);
   }
 
-  /// Replaces `op` when it is a contraction with a vectorisable plan.
+  /// The plan of `op` (and its payload) when it is a contraction or a sum
+  /// that vectorises.
+  std::optional<std::pair<Plan, ContractionPayload>>
+  planFor(const OpInfo &info) {
+    if (std::optional<std::pair<unsigned, unsigned>> dims =
+            findRegisterTileDims(info)) {
+      auto [m, n] = *dims;
+      if (std::optional<ContractionPayload> payload =
+              matchContractionPayload(info, m, n))
+        if (std::optional<Plan> plan = choosePlan(info, m, n, *payload))
+          return std::make_pair(*plan, *payload);
+    }
+    return matchSum(info);
+  }
+
+  /// Replaces `op` when it is a contraction or a sum with a vectorisable
+  /// plan.
   void lower(linalg::LinalgOp op) {
     std::optional<OpInfo> info = OpInfo::get(op);
     if (!info || info->reduction.empty())
       return;
-    std::optional<std::pair<unsigned, unsigned>> dims =
-        findRegisterTileDims(*info);
-    if (!dims)
+    std::optional<std::pair<Plan, ContractionPayload>> planned = planFor(*info);
+    if (!planned || info->ranges[planned->first.vec] < vectorWidth)
       return;
-    auto [m, n] = *dims;
-    std::optional<ContractionPayload> payload =
-        matchContractionPayload(*info, m, n);
-    if (!payload)
-      return;
-    std::optional<Plan> plan = choosePlan(*info, m, n, *payload);
-    if (!plan || info->ranges[plan->vec] < vectorWidth)
-      return;
+    const Plan &plan = planned->first;
 
     OpBuilder b(op);
-    Emitter emitter(*info, *payload, *plan);
-    int64_t rowSize = info->ranges[plan->row];
-    int64_t colSize = info->ranges[plan->col];
-    bool broadcast = plan->kind == Plan::Kind::Broadcast;
-    int64_t rows = broadcast ? broadcastRows : dotRows;
-    int64_t cols = broadcast ? broadcastVectors : dotCols;
+    Emitter emitter(*info, planned->second, plan);
+    int64_t rowSize = plan.hasRow() ? info->ranges[plan.row] : 1;
+    int64_t colSize = info->ranges[plan.col];
+    bool broadcast = plan.kind != Plan::Kind::Dot;
+    int64_t rows = plan.kind == Plan::Kind::Broadcast ? broadcastRows
+                   : broadcast                        ? 1
+                                                      : dotRows;
+    int64_t cols = plan.kind == Plan::Kind::Broadcast ? broadcastVectors
+                   : broadcast                        ? kSumVectors
+                                                      : dotCols;
     int64_t rowEnd = rowSize / rows * rows;
     // Row tiles, then single rows; for each, full column tiles, then (for
     // Broadcast) single vectors, then single lanes.

@@ -188,3 +188,54 @@ func.func @elementwise(%x: memref<64xf32>, %y: memref<64xf32>) {
   }
   return
 }
+
+// -----
+
+#mn = affine_map<(m, n) -> (m, n)>
+#m = affine_map<(m, n) -> (m)>
+#n = affine_map<(m, n) -> (n)>
+
+// A sum over rows into a row vector (the gradient of alpha): four vectors
+// of partial sums along n per tile, added into the output once, then a
+// lane tail (72 = 64 + 8).
+// CHECK-LABEL: func.func @column_sum
+// CHECK: scf.parallel (%[[N:.*]]) = (%c0{{.*}}) to (%c64{{.*}}) step (%c64{{.*}})
+// CHECK: scf.for {{.*}} = %c0{{.*}} to %c32{{.*}} step %c1{{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK: memref.load %arg2{{.*}} : memref<32xf32>
+// CHECK: vector.load %arg0{{.*}} : memref<32x72xf32>, vector<16xf32>
+// CHECK: arith.addf {{.*}} : vector<16xf32>
+// CHECK-COUNT-4: vector.store {{.*}} : memref<72xf32>, vector<16xf32>
+// CHECK: scf.parallel ({{.*}}) = (%c64{{.*}}) to (%c72{{.*}}) step (%c1{{.*}})
+// CHECK-NOT: linalg.generic
+func.func @column_sum(%a: memref<32x72xf32>, %b: memref<32x72xf32>, %r: memref<32xf32>, %out: memref<72xf32>) {
+  linalg.generic {indexing_maps = [#mn, #mn, #m, #n], iterator_types = ["reduction", "parallel"]}
+      ins(%a, %b, %r : memref<32x72xf32>, memref<32x72xf32>, memref<32xf32>) outs(%out : memref<72xf32>) {
+  ^bb0(%x: f32, %y: f32, %s: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %q = arith.mulf %p, %s : f32
+    %sum = arith.addf %q, %acc : f32
+    linalg.yield %sum : f32
+  }
+  return
+}
+
+// -----
+
+#mn = affine_map<(m, n) -> (m, n)>
+#m = affine_map<(m, n) -> (m)>
+
+// A sum along each row (the output is indexed by the reduced rows' other
+// dimension only): no contiguous vector dimension, left to the loop
+// lowering (LLVM vectorises the inner loop).
+// CHECK-LABEL: func.func @row_sum
+// CHECK: linalg.generic
+func.func @row_sum(%a: memref<32x72xf32>, %out: memref<32xf32>) {
+  linalg.generic {indexing_maps = [#mn, #m], iterator_types = ["parallel", "reduction"]}
+      ins(%a : memref<32x72xf32>) outs(%out : memref<32xf32>) {
+  ^bb0(%x: f32, %acc: f32):
+    %sq = arith.mulf %x, %x : f32
+    %sum = arith.addf %sq, %acc : f32
+    linalg.yield %sum : f32
+  }
+  return
+}

@@ -11,7 +11,8 @@ include "mlir/Pass/PassBase.td"
 
 def SDDCPUContractionKernels
     : Pass<"sdd-cpu-contraction-kernels", "::mlir::func::FuncOp"> {
-  let summary = "Register-tiled vector loops for contractions on buffers";
+  let summary = "Register-tiled vector loops for contractions and sums on "
+                "buffers";
   let description = [{
     `convert-linalg-to-parallel-loops` turns a matrix product into one dot
     product per output, which reloads both operands for every output. This
@@ -31,7 +32,11 @@ def SDDCPUContractionKernels
     - **dot**: when both sides read a reduction dimension as their
       innermost, contiguous index (e.g. `y = x V^T`, attention scores): a
       tile of `dot-rows` x `dot-cols` outputs, each a vector of partial sums
-      along that dimension, added up once at the end.
+      along that dimension, added up once at the end;
+    - **sum**: any other reduction `out + f(ins)` whose output's innermost
+      dimension is contiguous and read by `f` contiguously or not at all
+      (e.g. the gradients of alpha and of the norm weights, sums over all
+      positions): four vectors of partial sums per tile.
 
     The prologues are evaluated as vectors: loads that read the vector
     dimension become `vector.load`, the others scalar loads that are
