@@ -308,13 +308,25 @@ Value emitRoPE(OpBuilder &b, Location loc, Value input, double base,
              d4 = getAffineDimExpr(4, ctx);
   AffineMap identity = AffineMap::getMultiDimIdentityMap(5, ctx);
   AffineMap partner = AffineMap::get(5, 0, {d0, d1, d2, 1 - d3, d4}, ctx);
-  // theta_i = base^(-2i/Dh) = exp(i * (-2 ln(base) / Dh)).
+  // theta_i = base^(-2i/Dh) = exp(i * (-2 ln(base) / Dh)); cos and sin of
+  // t theta_i for every position t and pair i, once, in one op with two
+  // results (so that elementwise fusion, which fuses single-use producers,
+  // does not recompute them for every batch row and head).
   Value thetaStep =
       floatConstant(b, loc, elementType, -2.0 * std::log(base) / headDim);
-  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-  Value rotated = emitElementwise(
-      b, loc, tensorTypeOf(halves), {halves, halves}, {identity, partner},
-      [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+  int64_t positions = type.getShape()[1];
+  auto tableType = RankedTensorType::get({positions, half}, elementType);
+  // Two buffers: one-shot bufferisation would let one empty tensor be
+  // written by both results.
+  SmallVector<Value> empty;
+  for (int i = 0; i < 2; ++i)
+    empty.push_back(
+        tensor::EmptyOp::create(b, loc, tableType.getShape(), elementType));
+  AffineMap tableMap = AffineMap::getMultiDimIdentityMap(2, ctx);
+  auto table = linalg::GenericOp::create(
+      b, loc, TypeRange{tableType, tableType}, ValueRange{}, empty,
+      ArrayRef<AffineMap>{tableMap, tableMap}, iterators(2, 0),
+      [&](OpBuilder &b, Location loc, ValueRange) {
         auto indexAsFloat = [&](unsigned dim) -> Value {
           Value index = linalg::IndexOp::create(b, loc, dim);
           Value asInt =
@@ -322,10 +334,20 @@ Value emitRoPE(OpBuilder &b, Location loc, Value input, double base,
           return arith::SIToFPOp::create(b, loc, elementType, asInt);
         };
         Value theta = math::ExpOp::create(
-            b, loc, arith::MulFOp::create(b, loc, indexAsFloat(4), thetaStep));
-        Value angle = arith::MulFOp::create(b, loc, indexAsFloat(1), theta);
-        Value cos = math::CosOp::create(b, loc, angle);
-        Value sin = math::SinOp::create(b, loc, angle);
+            b, loc, arith::MulFOp::create(b, loc, indexAsFloat(1), thetaStep));
+        Value angle = arith::MulFOp::create(b, loc, indexAsFloat(0), theta);
+        linalg::YieldOp::create(b, loc,
+                                ValueRange{math::CosOp::create(b, loc, angle),
+                                           math::SinOp::create(b, loc, angle)});
+      });
+  AffineMap positionPair = AffineMap::get(5, 0, {d1, d4}, ctx);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value rotated = emitElementwise(
+      b, loc, tensorTypeOf(halves),
+      {halves, halves, table.getResult(0), table.getResult(1)},
+      {identity, partner, positionPair, positionPair},
+      [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+        Value cos = args[2], sin = args[3];
         // The first half subtracts its partner, the second half adds it;
         // the inverse rotation swaps the signs.
         Value subtractsPartner = arith::CmpIOp::create(
