@@ -38,45 +38,72 @@ int64_t sdd::OpInfo::reductionPoints() const {
   return n;
 }
 
-std::optional<llvm::SmallBitVector>
-sdd::dimsReadBySlice(linalg::LinalgOp op, Value root, OpOperand **largest) {
+void sdd::collectPayloadSlice(linalg::LinalgOp op, Value root,
+                              llvm::SetVector<Operation *> &ops,
+                              llvm::SmallSetVector<BlockArgument, 4> &args) {
   Block *body = op.getBlock();
-  llvm::SmallBitVector dims(op.getNumLoops());
-  SmallVector<Value> worklist = {root};
   llvm::SmallPtrSet<Operation *, 16> seen;
-  int64_t largestSize = -1;
+  SmallVector<Value> worklist = {root};
   while (!worklist.empty()) {
     Value v = worklist.pop_back_val();
     if (auto arg = dyn_cast<BlockArgument>(v)) {
-      if (arg.getOwner() != body)
-        continue;
-      OpOperand &operand = op->getOpOperand(arg.getArgNumber());
-      if (!op.isDpsInput(&operand))
-        return std::nullopt;
-      auto type = dyn_cast<MemRefType>(operand.get().getType());
-      if (!type)
-        continue;
-      for (AffineExpr expr : op.getMatchingIndexingMap(&operand).getResults())
-        expr.walk([&](AffineExpr e) {
-          if (auto dim = dyn_cast<AffineDimExpr>(e))
-            dims.set(dim.getPosition());
-        });
-      if (type.getNumElements() > largestSize) {
-        largestSize = type.getNumElements();
-        *largest = &operand;
-      }
+      if (arg.getOwner() == body)
+        args.insert(arg);
       continue;
     }
     Operation *def = v.getDefiningOp();
     if (!def || def->getBlock() != body || !seen.insert(def).second)
       continue;
-    if (auto index = dyn_cast<linalg::IndexOp>(def))
-      dims.set(index.getDim());
     def->walk([&](Operation *nested) {
       for (Value operand : nested->getOperands())
         worklist.push_back(operand);
     });
   }
+  for (Operation &payload : body->without_terminator())
+    if (seen.contains(&payload))
+      ops.insert(&payload);
+}
+
+std::optional<std::pair<arith::AddFOp, Value>>
+sdd::matchAccumulation(linalg::LinalgOp op) {
+  if (op.getNumDpsInits() != 1)
+    return std::nullopt;
+  BlockArgument out = op.getMatchingBlockArgument(op.getDpsInitOperand(0));
+  Value yielded = op.getBlock()->getTerminator()->getOperand(0);
+  auto accumulate = yielded.getDefiningOp<arith::AddFOp>();
+  if (!accumulate || !yielded.getType().isF32() || !out.hasOneUse())
+    return std::nullopt;
+  Value other = accumulate.getLhs() == out   ? accumulate.getRhs()
+                : accumulate.getRhs() == out ? accumulate.getLhs()
+                                             : Value();
+  if (!other)
+    return std::nullopt;
+  return std::make_pair(accumulate, other);
+}
+
+std::optional<llvm::SmallBitVector>
+sdd::dimsReadBySlice(linalg::LinalgOp op, Value root, OpOperand **largest) {
+  llvm::SetVector<Operation *> ops;
+  llvm::SmallSetVector<BlockArgument, 4> args;
+  collectPayloadSlice(op, root, ops, args);
+  llvm::SmallBitVector dims(op.getNumLoops());
+  int64_t largestSize = -1;
+  for (BlockArgument arg : args) {
+    OpOperand &operand = op->getOpOperand(arg.getArgNumber());
+    if (!op.isDpsInput(&operand))
+      return std::nullopt;
+    auto type = dyn_cast<MemRefType>(operand.get().getType());
+    if (!type)
+      continue;
+    dims |= dimsReadBy(op.getMatchingIndexingMap(&operand));
+    if (type.getNumElements() > largestSize) {
+      largestSize = type.getNumElements();
+      *largest = &operand;
+    }
+  }
+  for (Operation *payload : ops)
+    if (auto index = dyn_cast<linalg::IndexOp>(payload))
+      dims.set(index.getDim());
   return dims;
 }
 
@@ -123,18 +150,12 @@ sdd::findRegisterTileDims(const OpInfo &info) {
 std::optional<ContractionPayload>
 sdd::matchContractionPayload(const OpInfo &info, unsigned m, unsigned n) {
   linalg::LinalgOp op = info.op;
-  if (op.getNumDpsInits() != 1)
+  std::optional<std::pair<arith::AddFOp, Value>> accumulation =
+      matchAccumulation(op);
+  if (!accumulation)
     return std::nullopt;
-  Block *body = op.getBlock();
-  BlockArgument out = op.getMatchingBlockArgument(op.getDpsInitOperand(0));
-  Value yielded = body->getTerminator()->getOperand(0);
-  auto accumulate = yielded.getDefiningOp<arith::AddFOp>();
-  if (!accumulate || !yielded.getType().isF32() || !out.hasOneUse())
-    return std::nullopt;
-  Value product = accumulate.getLhs() == out   ? accumulate.getRhs()
-                  : accumulate.getRhs() == out ? accumulate.getLhs()
-                                               : Value();
-  auto mul = product ? product.getDefiningOp<arith::MulFOp>() : nullptr;
+  auto [accumulate, product] = *accumulation;
+  auto mul = product.getDefiningOp<arith::MulFOp>();
   if (!mul || !product.hasOneUse())
     return std::nullopt;
   OpOperand *unused = nullptr;

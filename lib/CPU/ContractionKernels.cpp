@@ -21,7 +21,6 @@
 #include "mlir/IR/IRMapping.h"
 
 #include "llvm/ADT/SetVector.h"
-#include "llvm/ADT/SmallPtrSet.h"
 
 namespace mlir::sdd {
 #define GEN_PASS_DEF_SDDCPUCONTRACTIONKERNELS
@@ -49,32 +48,6 @@ struct Plan {
 /// latency of the additions.
 constexpr int64_t kSumVectors = 4;
 
-/// The payload ops that `root` depends on, in payload order, and the block
-/// arguments they read.
-void collectSlice(linalg::LinalgOp op, Value root,
-                  llvm::SetVector<Operation *> &ops,
-                  llvm::SmallSetVector<BlockArgument, 4> &args) {
-  Block *body = op.getBlock();
-  llvm::SmallPtrSet<Operation *, 16> seen;
-  SmallVector<Value> worklist = {root};
-  while (!worklist.empty()) {
-    Value v = worklist.pop_back_val();
-    if (auto arg = dyn_cast<BlockArgument>(v)) {
-      if (arg.getOwner() == body)
-        args.insert(arg);
-      continue;
-    }
-    Operation *def = v.getDefiningOp();
-    if (!def || def->getBlock() != body || !seen.insert(def).second)
-      continue;
-    for (Value operand : def->getOperands())
-      worklist.push_back(operand);
-  }
-  for (Operation &payload : body->without_terminator())
-    if (seen.contains(&payload))
-      ops.insert(&payload);
-}
-
 /// Whether the slice of `root` can be evaluated as vectors along `dim`:
 /// every buffer it loads reads `dim` as its innermost, contiguous index or
 /// not at all, and its ops are elementwise (or constants, or loop indices
@@ -82,7 +55,7 @@ void collectSlice(linalg::LinalgOp op, Value root,
 bool isVectorizable(linalg::LinalgOp op, Value root, unsigned dim) {
   llvm::SetVector<Operation *> ops;
   llvm::SmallSetVector<BlockArgument, 4> args;
-  collectSlice(op, root, ops, args);
+  collectPayloadSlice(op, root, ops, args);
   for (BlockArgument arg : args) {
     OpOperand &operand = op->getOpOperand(arg.getArgNumber());
     if (!op.isDpsInput(&operand))
@@ -160,18 +133,13 @@ std::optional<Plan> choosePlan(const OpInfo &info, unsigned m, unsigned n,
 std::optional<std::pair<Plan, ContractionPayload>>
 matchSum(const OpInfo &info) {
   linalg::LinalgOp op = info.op;
-  if (op.getNumDpsInits() != 1)
+  std::optional<std::pair<arith::AddFOp, Value>> accumulation =
+      matchAccumulation(op);
+  if (!accumulation)
     return std::nullopt;
-  BlockArgument out = op.getMatchingBlockArgument(op.getDpsInitOperand(0));
-  Value yielded = op.getBlock()->getTerminator()->getOperand(0);
-  auto accumulate = yielded.getDefiningOp<arith::AddFOp>();
-  if (!accumulate || !yielded.getType().isF32() || !out.hasOneUse())
-    return std::nullopt;
-  Value summand = accumulate.getLhs() == out   ? accumulate.getRhs()
-                  : accumulate.getRhs() == out ? accumulate.getLhs()
-                                               : Value();
+  auto [accumulate, summand] = *accumulation;
   std::optional<unsigned> col = contiguousOutputDim(op);
-  if (!summand || !col || !llvm::is_contained(info.parallel, *col) ||
+  if (!col || !llvm::is_contained(info.parallel, *col) ||
       !isVectorizable(op, summand, *col))
     return std::nullopt;
   return std::make_pair(
@@ -224,7 +192,7 @@ Value Emitter::evaluate(OpBuilder &b, Value root, ArrayRef<Value> idx,
                         int64_t width) {
   llvm::SetVector<Operation *> ops;
   llvm::SmallSetVector<BlockArgument, 4> args;
-  collectSlice(op, root, ops, args);
+  collectPayloadSlice(op, root, ops, args);
   IRMapping mapping;
   for (BlockArgument arg : args) {
     OpOperand &operand = op->getOpOperand(arg.getArgNumber());

@@ -186,38 +186,19 @@ SmallVector<Value> KernelEmitter::emitPayload(OpBuilder &b, Location loc,
 Value KernelEmitter::evaluate(OpBuilder &b, Location loc, linalg::LinalgOp op,
                               Value root, ArrayRef<Value> loopIdx,
                               const IRMapping &base) {
-  Block *body = op.getBlock();
-  // The payload ops `root` depends on, in payload order.
   llvm::SetVector<Operation *> slice;
   llvm::SmallSetVector<BlockArgument, 4> args;
-  SmallVector<Value> worklist = {root};
-  while (!worklist.empty()) {
-    Value v = worklist.pop_back_val();
-    if (auto arg = dyn_cast<BlockArgument>(v)) {
-      if (arg.getOwner() == body)
-        args.insert(arg);
-      continue;
-    }
-    Operation *def = v.getDefiningOp();
-    if (!def || def->getBlock() != body || !slice.insert(def))
-      continue;
-    def->walk([&](Operation *nested) {
-      for (Value operand : nested->getOperands())
-        worklist.push_back(operand);
-    });
-  }
+  collectPayloadSlice(op, root, slice, args);
   IRMapping mapping = base;
   for (BlockArgument arg : args)
     mapping.map(arg, loadInput(b, loc, op,
                                &op->getOpOperand(arg.getArgNumber()), loopIdx));
-  for (Operation &payload : body->without_terminator()) {
-    if (!slice.contains(&payload))
-      continue;
+  for (Operation *payload : slice) {
     if (auto index = dyn_cast<linalg::IndexOp>(payload)) {
       mapping.map(index.getResult(), loopIdx[index.getDim()]);
       continue;
     }
-    b.clone(payload, mapping);
+    b.clone(*payload, mapping);
   }
   return mapping.lookupOrDefault(root);
 }

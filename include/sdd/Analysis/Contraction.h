@@ -10,8 +10,10 @@
 #ifndef SDD_ANALYSIS_CONTRACTION_H
 #define SDD_ANALYSIS_CONTRACTION_H
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 
+#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/SmallBitVector.h"
 
 #include <optional>
@@ -40,6 +42,18 @@ struct ContractionPayload {
   Operation *product, *accumulate;
   Value lhs, rhs;
 };
+
+/// The payload ops of `op` that `root` depends on (also through the ops
+/// nested in their regions), in payload order, and the block arguments they
+/// read.
+void collectPayloadSlice(linalg::LinalgOp op, Value root,
+                         llvm::SetVector<Operation *> &ops,
+                         llvm::SmallSetVector<BlockArgument, 4> &args);
+
+/// For an op with one output whose f32 payload yields `out + x` (an
+/// arith.addf that is the output's only use): that addition and `x`.
+std::optional<std::pair<arith::AddFOp, Value>>
+matchAccumulation(linalg::LinalgOp op);
 
 /// The loop dimensions that `map` reads.
 llvm::SmallBitVector dimsReadBy(AffineMap map);
