@@ -27,8 +27,15 @@ struct SDDCPUApproximateMath
   void runOnOperation() override {
     // The patterns are selected by operation name ("math.exp").
     SmallVector<std::string> names;
-    for (const std::string &function : functions)
+    for (const std::string &function : functions) {
       names.push_back("math." + function);
+      // A misspelt name would otherwise approximate nothing, silently.
+      if (!RegisteredOperationName::lookup(names.back(), &getContext())) {
+        getOperation()->emitError("sdd-cpu-approximate-math: '")
+            << function << "' is not a math op";
+        return signalPassFailure();
+      }
+    }
     if (names.empty())
       names.push_back("math.exp");
     RewritePatternSet patterns(&getContext());
