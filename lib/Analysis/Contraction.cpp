@@ -82,13 +82,16 @@ sdd::matchAccumulation(linalg::LinalgOp op) {
 }
 
 std::optional<llvm::SmallBitVector>
-sdd::dimsReadBySlice(linalg::LinalgOp op, Value root, OpOperand **largest) {
+sdd::dimsReadBySlice(linalg::LinalgOp op, Value root, OpOperand **largest,
+                     BlockArgument ignored) {
   llvm::SetVector<Operation *> ops;
   llvm::SmallSetVector<BlockArgument, 4> args;
   collectPayloadSlice(op, root, ops, args);
   llvm::SmallBitVector dims(op.getNumLoops());
   int64_t largestSize = -1;
   for (BlockArgument arg : args) {
+    if (arg == ignored)
+      continue;
     OpOperand &operand = op->getOpOperand(arg.getArgNumber());
     if (!op.isDpsInput(&operand))
       return std::nullopt;
@@ -165,10 +168,59 @@ sdd::matchContractionPayload(const OpInfo &info, unsigned m, unsigned n) {
       dimsReadBySlice(op, mul.getRhs(), &unused);
   if (!lhsDims || !rhsDims)
     return std::nullopt;
-  ContractionPayload payload{mul, accumulate, mul.getLhs(), mul.getRhs()};
+  ContractionPayload payload{mul, accumulate, mul.getLhs(), mul.getRhs(),
+                             BlockArgument()};
   if (lhsDims->test(n) || rhsDims->test(m))
     std::swap(payload.lhs, payload.rhs), std::swap(lhsDims, rhsDims);
   if (lhsDims->test(n) || rhsDims->test(m))
     return std::nullopt;
   return payload;
+}
+
+std::optional<GroupedContraction>
+sdd::matchGroupedContraction(const OpInfo &info) {
+  linalg::LinalgOp op = info.op;
+  std::optional<std::pair<arith::AddFOp, Value>> accumulation =
+      matchAccumulation(op);
+  if (!accumulation || info.reduction.empty())
+    return std::nullopt;
+  auto [accumulate, product] = *accumulation;
+  auto mul = product.getDefiningOp<arith::MulFOp>();
+  if (!mul || !product.hasOneUse())
+    return std::nullopt;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    // A group: an integer buffer read along one parallel dimension.
+    auto type = dyn_cast<MemRefType>(input->get().getType());
+    AffineMap map = op.getMatchingIndexingMap(input);
+    if (!type || !type.getElementType().isIntOrIndex() ||
+        map.getNumResults() != 1 || !isa<AffineDimExpr>(map.getResult(0)))
+      continue;
+    unsigned m = cast<AffineDimExpr>(map.getResult(0)).getPosition();
+    if (!llvm::is_contained(info.parallel, m))
+      continue;
+    BlockArgument group = op.getMatchingBlockArgument(input);
+    for (bool swapped : {false, true}) {
+      Value lhs = swapped ? mul.getRhs() : mul.getLhs();
+      Value rhs = swapped ? mul.getLhs() : mul.getRhs();
+      OpOperand *unused = nullptr;
+      std::optional<llvm::SmallBitVector> lhsDims =
+          dimsReadBySlice(op, lhs, &unused);
+      std::optional<llvm::SmallBitVector> rhsDims =
+          dimsReadBySlice(op, rhs, &unused, group);
+      if (!lhsDims || !rhsDims || rhsDims->test(m))
+        continue;
+      // The rhs must really read the group, else this is a plain
+      // contraction.
+      llvm::SetVector<Operation *> ops;
+      llvm::SmallSetVector<BlockArgument, 4> args;
+      collectPayloadSlice(op, rhs, ops, args);
+      if (!args.contains(group))
+        continue;
+      for (unsigned n : llvm::reverse(info.parallel))
+        if (n != m && rhsDims->test(n) && !lhsDims->test(n))
+          return GroupedContraction{
+              m, n, ContractionPayload{mul, accumulate, lhs, rhs, group}};
+    }
+  }
+  return std::nullopt;
 }

@@ -144,7 +144,8 @@ matchSum(const OpInfo &info) {
     return std::nullopt;
   return std::make_pair(
       Plan{Plan::Kind::Sum, *col, *col, *col, Value(), summand},
-      ContractionPayload{nullptr, accumulate, Value(), summand});
+      ContractionPayload{nullptr, accumulate, Value(), summand,
+                         BlockArgument()});
 }
 
 /// Emits the loop nest of one contraction.

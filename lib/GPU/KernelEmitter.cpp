@@ -190,9 +190,13 @@ Value KernelEmitter::evaluate(OpBuilder &b, Location loc, linalg::LinalgOp op,
   llvm::SmallSetVector<BlockArgument, 4> args;
   collectPayloadSlice(op, root, slice, args);
   IRMapping mapping = base;
+  // Arguments that `base` already maps (a grouped contraction's group) keep
+  // their value.
   for (BlockArgument arg : args)
-    mapping.map(arg, loadInput(b, loc, op,
-                               &op->getOpOperand(arg.getArgNumber()), loopIdx));
+    if (!mapping.contains(arg))
+      mapping.map(arg,
+                  loadInput(b, loc, op, &op->getOpOperand(arg.getArgNumber()),
+                            loopIdx));
   for (Operation *payload : slice) {
     if (auto index = dyn_cast<linalg::IndexOp>(payload)) {
       mapping.map(index.getResult(), loopIdx[index.getDim()]);
@@ -517,6 +521,11 @@ LogicalResult KernelEmitter::emit(linalg::LinalgOp op) {
       return emitTiled(info, threads, points, "contract");
     }
   }
+  if (useMma && reductionPoints >= 16)
+    if (std::optional<GroupedContraction> grouped =
+            matchGroupedContraction(info))
+      if (info.ranges[grouped->m] >= 16 && info.ranges[grouped->n] >= 16)
+        return emitMma(info, grouped->m, grouped->n, grouped->payload);
   if (!info.reduction.empty() && reductionPoints >= kWarpSize) {
     if (std::optional<Combiners> combiners = matchCombiners(op)) {
       bool blockPerOutput = parallelPoints <= 64 && reductionPoints >= 8192;

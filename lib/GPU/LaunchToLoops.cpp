@@ -7,7 +7,8 @@
 // the body is cut into phases at those points, each phase a loop over the
 // threads, and values that live across phases are kept per thread in stack
 // buffers. A loop whose body synchronises runs once for the whole block
-// (its bounds do not depend on the thread) and is cut into phases in turn.
+// (its bounds do not depend on the thread: thread 0's are used) and is cut
+// into phases in turn.
 //
 //===----------------------------------------------------------------------===//
 
@@ -245,10 +246,13 @@ LogicalResult Emulator::emitBlock(OpBuilder &b, Block &block,
         return phase.ops.front()->emitOpError(
             "synchronises inside control flow that is not an scf.for, which "
             "cannot be emulated");
+      // Bounds are uniform, constants, or computed by every thread from
+      // the same loads (a grouped contraction's groups): those are taken
+      // from thread 0, the GPU requiring them to agree anyway.
       for (Value bound :
            {loop.getLowerBound(), loop.getUpperBound(), loop.getStep()}) {
         Operation *def = bound.getDefiningOp();
-        if (!mapping.contains(bound) && def &&
+        if (!mapping.contains(bound) && !storage.count(bound) && def &&
             !def->hasTrait<OpTrait::ConstantLike>() &&
             launch->isProperAncestor(def))
           return loop.emitOpError("synchronises in a loop whose bounds may "
@@ -285,6 +289,10 @@ LogicalResult Emulator::emitBlock(OpBuilder &b, Block &block,
       auto clone = [&](Value v) -> Value {
         if (mapping.contains(v))
           return mapping.lookup(v);
+        if (Value perThread = storage.lookup(v))
+          return memref::LoadOp::create(
+              b, loc, perThread,
+              ValueRange{arith::ConstantIndexOp::create(b, loc, 0)});
         Operation *def = v.getDefiningOp();
         if (def && def->hasTrait<OpTrait::ConstantLike>()) {
           IRMapping local;

@@ -8,7 +8,10 @@
 // every warp then feeds its mma fragments from there with 32-bit loads. The
 // fragment layouts are those of the PTX ISA (and of nvgpu's MMAUtils: lane
 // l holds rows l/4 and l/4+8, columns 2(l%4) and 2(l%4)+1, of each 8x8
-// quarter). Norms, reductions and the accumulation stay in f32.
+// quarter). Norms, reductions and the accumulation stay in f32. A grouped
+// contraction (the MoE products, GroupedContraction) makes one pass over the
+// reduction per group among the block's rows, with the rows of other groups
+// staged as zeros.
 //
 //===----------------------------------------------------------------------===//
 
@@ -104,10 +107,12 @@ LogicalResult KernelEmitter::emitMma(const OpInfo &info, unsigned m, unsigned n,
       v = zero;
 
   // Which side's tile is loaded along k: the largest buffer the side reads
-  // decides, so that neighbouring threads load neighbouring elements.
+  // decides, so that neighbouring threads load neighbouring elements. (A
+  // group is one index per row, and a weight read by tensor.extract is
+  // indexed by its reduction dimension last, as the MoE lowering builds it.)
   auto kContiguous = [&](Value root) {
     OpOperand *largest = nullptr;
-    dimsReadBySlice(op, root, &largest);
+    dimsReadBySlice(op, root, &largest, payload.group);
     if (!largest)
       return true;
     AffineMap map = op.getMatchingIndexingMap(largest);
@@ -118,6 +123,21 @@ LogicalResult KernelEmitter::emitMma(const OpInfo &info, unsigned m, unsigned n,
   };
   bool kFastA = kContiguous(payload.lhs), kFastB = kContiguous(payload.rhs);
 
+  // A grouped contraction's group of the row at `idx`, as an index, and an
+  // index as a value of the group's type.
+  Type groupType = payload.group ? payload.group.getType() : Type();
+  auto groupAt = [&](OpBuilder &b, ArrayRef<Value> idx) -> Value {
+    Value g = evaluate(b, loc, op, payload.group, idx, base);
+    if (groupType.isIndex())
+      return g;
+    return arith::IndexCastOp::create(b, loc, b.getIndexType(), g);
+  };
+  auto fromIndex = [&](OpBuilder &b, Value index) -> Value {
+    if (groupType.isIndex())
+      return index;
+    return arith::IndexCastOp::create(b, loc, groupType, index);
+  };
+
   Value cZero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0));
   constexpr int64_t kTilesM = kWarpTile / kMmaM, kTilesN = kWarpTile / kMmaN;
   SmallVector<Value> init(kTilesM * kTilesN * 4, cZero);
@@ -125,8 +145,12 @@ LogicalResult KernelEmitter::emitMma(const OpInfo &info, unsigned m, unsigned n,
   // Stages one 64x32 side of the k-tile at `k0`: thread t evaluates the
   // prologue for elements t, t + 128, ... and stores them as bf16. A loop,
   // not unrolled: the prologue may be long and there are 16 elements.
+  // For a grouped contraction, `rowGroup` is the group `e` that this
+  // pass over the reduction computes: the rhs is evaluated at `g = e` and
+  // lhs rows of other groups stage zeros.
   auto stage = [&](OpBuilder &b, Value k0, Value root, unsigned dim,
-                   int64_t size, Value tileBase, Value tile, bool kFast) {
+                   int64_t size, Value tileBase, Value tile, bool kFast,
+                   Value rowGroup) {
     auto loop = scf::ForOp::create(b, loc, constantIndex(b, loc, 0),
                                    constantIndex(b, loc, kTileM * kTileK),
                                    constantIndex(b, loc, kThreads));
@@ -164,7 +188,19 @@ LogicalResult KernelEmitter::emitMma(const OpInfo &info, unsigned m, unsigned n,
     SmallVector<Value> reductionIdx = delinearize(lb, loc, k, reductionSizes);
     for (auto [i, d] : llvm::enumerate(info.reduction))
       idx[d] = reductionIdx[i];
-    Value value = evaluate(lb, loc, op, root, idx, base);
+    Value value;
+    if (rowGroup && root == payload.rhs) {
+      IRMapping groupBase = base;
+      groupBase.map(payload.group, fromIndex(lb, rowGroup));
+      value = evaluate(lb, loc, op, root, idx, groupBase);
+    } else {
+      value = evaluate(lb, loc, op, root, idx, base);
+    }
+    if (rowGroup && root == payload.lhs) {
+      Value same = arith::CmpIOp::create(lb, loc, arith::CmpIPredicate::eq,
+                                         groupAt(lb, idx), rowGroup);
+      valid = valid ? arith::AndIOp::create(lb, loc, valid, same) : same;
+    }
     if (valid)
       value = arith::SelectOp::create(
           lb, loc, valid, value,
@@ -189,60 +225,96 @@ LogicalResult KernelEmitter::emitMma(const OpInfo &info, unsigned m, unsigned n,
   };
 
   auto structType = LLVM::LLVMStructType::getLiteral(ctx, {f32, f32, f32, f32});
-  auto kLoop = scf::ForOp::create(
-      b, loc, zero, c(ceilDiv(sizeK, kTileK)), c(1), init,
-      [&](OpBuilder &lb, Location loc, Value kt, ValueRange acc) {
-        Value k0 = mulIndex(lb, loc, kt, kTileK);
-        stage(lb, k0, payload.lhs, m, sizeM, baseM, tileA, kFastA);
-        stage(lb, k0, payload.rhs, n, sizeN, baseN, tileB, kFastB);
-        gpu::BarrierOp::create(lb, loc);
-        SmallVector<Value> next(acc.begin(), acc.end());
-        for (int64_t kk = 0; kk < kTileK; kk += kMmaK) {
-          // A: registers r = 0..3 hold rows g + 8 (r % 2), columns
-          // kk + 8 (r / 2) + 2 (l % 4) + {0, 1}.
-          SmallVector<SmallVector<Value>> fragA(kTilesM), fragB(kTilesN);
-          for (int64_t mi = 0; mi < kTilesM; ++mi)
-            for (int64_t r = 0; r < 4; ++r) {
-              Value row = addIndex(
-                  lb, loc, warpM,
-                  addIndex(lb, loc, group,
-                           constantIndex(lb, loc, mi * kMmaM + (r % 2) * 8)));
-              Value col = addIndex(lb, loc, pair,
-                                   constantIndex(lb, loc, kk + (r / 2) * 8));
-              fragA[mi].push_back(loadPair(lb, tileA, row, col));
-            }
-          // B (stored n-major): registers r = 0..1 hold column n = g, rows
-          // k = kk + 8 r + 2 (l % 4) + {0, 1}.
-          for (int64_t ni = 0; ni < kTilesN; ++ni)
-            for (int64_t r = 0; r < 2; ++r) {
-              Value row = addIndex(
-                  lb, loc, warpN,
-                  addIndex(lb, loc, group, constantIndex(lb, loc, ni * kMmaN)));
-              Value col =
-                  addIndex(lb, loc, pair, constantIndex(lb, loc, kk + r * 8));
-              fragB[ni].push_back(loadPair(lb, tileB, row, col));
-            }
-          for (int64_t mi = 0; mi < kTilesM; ++mi)
-            for (int64_t ni = 0; ni < kTilesN; ++ni) {
-              int64_t at = (mi * kTilesN + ni) * 4;
-              auto mma = NVVM::MmaOp::create(
-                  lb, loc, structType, fragA[mi], fragB[ni],
-                  ArrayRef<Value>(next).slice(at, 4),
-                  ArrayRef<int64_t>{kMmaM, kMmaN, kMmaK}, std::nullopt,
-                  std::nullopt,
-                  std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::bf16,
-                                                NVVM::MMATypes::bf16},
-                  std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
-                                                 NVVM::MMALayout::col});
-              for (int64_t v = 0; v < 4; ++v)
-                next[at + v] = LLVM::ExtractValueOp::create(
-                    lb, loc, mma, ArrayRef<int64_t>{v});
-            }
-        }
-        // The next k-tile overwrites the shared tiles.
-        gpu::BarrierOp::create(lb, loc);
-        scf::YieldOp::create(lb, loc, next);
-      });
+  auto kLoopFor = [&](OpBuilder &b, ValueRange init, Value rowGroup) {
+    return scf::ForOp::create(
+        b, loc, zero, c(ceilDiv(sizeK, kTileK)), c(1), init,
+        [&](OpBuilder &lb, Location loc, Value kt, ValueRange acc) {
+          Value k0 = mulIndex(lb, loc, kt, kTileK);
+          stage(lb, k0, payload.lhs, m, sizeM, baseM, tileA, kFastA, rowGroup);
+          stage(lb, k0, payload.rhs, n, sizeN, baseN, tileB, kFastB, rowGroup);
+          gpu::BarrierOp::create(lb, loc);
+          SmallVector<Value> next(acc.begin(), acc.end());
+          for (int64_t kk = 0; kk < kTileK; kk += kMmaK) {
+            // A: registers r = 0..3 hold rows g + 8 (r % 2), columns
+            // kk + 8 (r / 2) + 2 (l % 4) + {0, 1}.
+            SmallVector<SmallVector<Value>> fragA(kTilesM), fragB(kTilesN);
+            for (int64_t mi = 0; mi < kTilesM; ++mi)
+              for (int64_t r = 0; r < 4; ++r) {
+                Value row = addIndex(
+                    lb, loc, warpM,
+                    addIndex(lb, loc, group,
+                             constantIndex(lb, loc, mi * kMmaM + (r % 2) * 8)));
+                Value col = addIndex(lb, loc, pair,
+                                     constantIndex(lb, loc, kk + (r / 2) * 8));
+                fragA[mi].push_back(loadPair(lb, tileA, row, col));
+              }
+            // B (stored n-major): registers r = 0..1 hold column n = g, rows
+            // k = kk + 8 r + 2 (l % 4) + {0, 1}.
+            for (int64_t ni = 0; ni < kTilesN; ++ni)
+              for (int64_t r = 0; r < 2; ++r) {
+                Value row =
+                    addIndex(lb, loc, warpN,
+                             addIndex(lb, loc, group,
+                                      constantIndex(lb, loc, ni * kMmaN)));
+                Value col =
+                    addIndex(lb, loc, pair, constantIndex(lb, loc, kk + r * 8));
+                fragB[ni].push_back(loadPair(lb, tileB, row, col));
+              }
+            for (int64_t mi = 0; mi < kTilesM; ++mi)
+              for (int64_t ni = 0; ni < kTilesN; ++ni) {
+                int64_t at = (mi * kTilesN + ni) * 4;
+                auto mma = NVVM::MmaOp::create(
+                    lb, loc, structType, fragA[mi], fragB[ni],
+                    ArrayRef<Value>(next).slice(at, 4),
+                    ArrayRef<int64_t>{kMmaM, kMmaN, kMmaK}, std::nullopt,
+                    std::nullopt,
+                    std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::bf16,
+                                                  NVVM::MMATypes::bf16},
+                    std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                                   NVVM::MMALayout::col});
+                for (int64_t v = 0; v < 4; ++v)
+                  next[at + v] = LLVM::ExtractValueOp::create(
+                      lb, loc, mma, ArrayRef<int64_t>{v});
+              }
+          }
+          // The next k-tile overwrites the shared tiles.
+          gpu::BarrierOp::create(lb, loc);
+          scf::YieldOp::create(lb, loc, next);
+        });
+  };
+  SmallVector<Value> sums;
+  if (!payload.group) {
+    llvm::append_range(sums, kLoopFor(b, init, Value()).getResults());
+  } else {
+    // One pass over the reduction per group among the block's rows, from
+    // the least to the greatest (the MoE rows are sorted by expert: one or
+    // two passes); rows of other groups contribute zeros.
+    SmallVector<Value> rowIdx = blockIdx;
+    rowIdx[m] = baseM;
+    Value first = groupAt(b, rowIdx);
+    Value end = arith::MinUIOp::create(
+        b, loc, addIndex(b, loc, baseM, c(kTileM)), c(sizeM));
+    auto range = scf::ForOp::create(
+        b, loc, addIndex(b, loc, baseM, c(1)), end, c(1),
+        ValueRange{first, first},
+        [&](OpBuilder &lb, Location loc, Value row, ValueRange bounds) {
+          SmallVector<Value> idx = blockIdx;
+          idx[m] = row;
+          Value g = groupAt(lb, idx);
+          scf::YieldOp::create(
+              lb, loc,
+              ValueRange{arith::MinSIOp::create(lb, loc, bounds[0], g),
+                         arith::MaxSIOp::create(lb, loc, bounds[1], g)});
+        });
+    auto groups = scf::ForOp::create(
+        b, loc, range.getResult(0), addIndex(b, loc, range.getResult(1), c(1)),
+        c(1), init,
+        [&](OpBuilder &lb, Location loc, Value rowGroup, ValueRange acc) {
+          scf::YieldOp::create(lb, loc,
+                               kLoopFor(lb, acc, rowGroup).getResults());
+        });
+    llvm::append_range(sums, groups.getResults());
+  }
 
   // Epilogue: accumulator v of mma tile (mi, ni) is row g + 8 (v / 2),
   // column 2 (l % 4) + v % 2; the payload's own accumulation adds the
@@ -284,7 +356,7 @@ LogicalResult KernelEmitter::emitMma(const OpInfo &info, unsigned m, unsigned n,
         IRMapping mapping;
         mapping.map(outArg, initial);
         mapping.map(payload.product->getResult(0),
-                    kLoop.getResult((mi * kTilesN + ni) * 4 + v));
+                    sums[(mi * kTilesN + ni) * 4 + v]);
         Value result = b.clone(*payload.accumulate, mapping)->getResult(0);
         memref::StoreOp::create(b, loc, result, init0->get(), outIdx);
       }

@@ -70,6 +70,7 @@ void mlir::sdd::buildLowerToNVVMPipeline(OpPassManager &pm,
   ConvertSDDToLinalgOptions toLinalg;
   toLinalg.moeSort = "parallel";
   toLinalg.embeddingGrad = "dense";
+  toLinalg.moeProducts = "contraction";
   pm.addPass(createConvertSDDToLinalg(toLinalg));
   pm.addPass(createConvertElementwiseToLinalgPass());
   pm.addPass(createLinalgElementwiseOpFusionPass());

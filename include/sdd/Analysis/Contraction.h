@@ -41,6 +41,19 @@ struct OpInfo {
 struct ContractionPayload {
   Operation *product, *accumulate;
   Value lhs, rhs;
+  /// For a grouped contraction (matchGroupedContraction): the integer input,
+  /// read along `m` only, through which alone `rhs` reads `m`. Null else.
+  BlockArgument group;
+};
+
+/// A grouped contraction `out[m, n] += lhs[m, k] * rhs[g[m], n, k]`: a
+/// contraction whose `rhs` depends on the row `m` only through the group
+/// `g[m]` of the row (the MoE products: each sorted row times the weight of
+/// its expert, read by tensor.extract). For every group `e`, the rows of
+/// group `e` form an ordinary contraction with `rhs` evaluated at `g = e`.
+struct GroupedContraction {
+  unsigned m, n;
+  ContractionPayload payload;
 };
 
 /// The payload ops of `op` that `root` depends on (also through the ops
@@ -62,8 +75,11 @@ llvm::SmallBitVector dimsReadBy(AffineMap map);
 /// reads (through the indexing maps of the inputs it loads and
 /// linalg.index); none when it reads the output. Also returns the largest
 /// buffer it loads in `largest`.
-std::optional<llvm::SmallBitVector>
-dimsReadBySlice(linalg::LinalgOp op, Value root, OpOperand **largest);
+/// Reads through `ignored` (an input's block argument) do not count.
+std::optional<llvm::SmallBitVector> dimsReadBySlice(linalg::LinalgOp op,
+                                                    Value root,
+                                                    OpOperand **largest,
+                                                    BlockArgument ignored = {});
 
 /// For a register-tiled contraction: parallel dimensions m and n such that
 /// the inputs reading m and those reading n are disjoint and both non-empty,
@@ -76,6 +92,11 @@ findRegisterTileDims(const OpInfo &info);
 /// dimensions `m` and `n` (see ContractionPayload), with f32 operands.
 std::optional<ContractionPayload>
 matchContractionPayload(const OpInfo &info, unsigned m, unsigned n);
+
+/// Whether the payload of `op` is a grouped contraction (see
+/// GroupedContraction) with f32 operands; `n` is the innermost parallel
+/// dimension that `rhs` reads and `lhs` does not.
+std::optional<GroupedContraction> matchGroupedContraction(const OpInfo &info);
 
 } // namespace sdd
 } // namespace mlir

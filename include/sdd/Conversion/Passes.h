@@ -17,13 +17,22 @@ namespace sdd {
 #define GEN_PASS_DECL
 #include "sdd/Conversion/Passes.h.inc"
 
+/// How the mixture-of-experts ops lower (see the options of sdd-to-linalg).
+struct MoELoweringOptions {
+  /// Group the assignments by expert with the parallel sort (for GPUs)
+  /// instead of the sequential counting sort.
+  bool parallelSort = false;
+  /// The grouped expert products as grouped contractions (a reduction
+  /// dimension, for the GPU's tensor cores) instead of a dot product per
+  /// output inside the payload.
+  bool groupedContractions = false;
+};
+
 /// Adds the patterns that rewrite every sdd op on tensors (forward and
-/// backward). `parallelMoESort`: group the MoE assignments by expert with
-/// the parallel sort (for GPUs) instead of the sequential counting sort.
-/// `denseEmbeddingGrad`: the embedding gradient as a dense reduction over
-/// positions (for GPUs) instead of a scatter-add of rows.
+/// backward). `denseEmbeddingGrad`: the embedding gradient as a dense
+/// reduction over positions (for GPUs) instead of a scatter-add of rows.
 void populateSDDToLinalgPatterns(RewritePatternSet &patterns,
-                                 bool parallelMoESort = false,
+                                 MoELoweringOptions moe = {},
                                  bool denseEmbeddingGrad = false);
 
 /// Adds the patterns of the backward ops only.
@@ -32,7 +41,7 @@ void populateSDDGradToLinalgPatterns(RewritePatternSet &patterns,
 
 /// Adds the patterns of the mixture-of-experts ops, forward and backward.
 void populateSDDMoEToLinalgPatterns(RewritePatternSet &patterns,
-                                    bool parallelSort = false);
+                                    MoELoweringOptions options = {});
 
 #define GEN_PASS_REGISTRATION
 #include "sdd/Conversion/Passes.h.inc"

@@ -27,7 +27,12 @@ def ConvertSDDToLinalg : Pass<"sdd-to-linalg"> {
     position after position (`scf.for` over tensor slices, O(N D)); with
     `embedding-grad=dense` (the GPU pipeline's choice) it is instead one
     reduction over all positions per table element (O(V N D), but every
-    output is independent).
+    output is independent). The grouped expert products (each sorted row
+    times the weight of its expert) are a dot product per output inside the
+    payload; with `moe-products=contraction` (the GPU pipeline's choice)
+    they are instead grouped contractions, a `linalg.generic` with a
+    reduction dimension whose payload reads the weight of the row's expert
+    by `tensor.extract`, which the GPU lowering runs on tensor cores.
   }];
   let options = [
     Option<"moeSort", "moe-sort", "std::string", /*default=*/"\"sequential\"",
@@ -37,6 +42,11 @@ def ConvertSDDToLinalg : Pass<"sdd-to-linalg"> {
            /*default=*/"\"scatter\"",
            "How sdd.embedding_grad lowers: 'scatter' (a row per position, "
            "O(N D)) or 'dense' (a reduction per table element, for GPUs)">,
+    Option<"moeProducts", "moe-products", "std::string",
+           /*default=*/"\"rows\"",
+           "How the grouped MoE expert products lower: 'rows' (a dot "
+           "product per output in the payload) or 'contraction' (a "
+           "reduction dimension, for GPUs)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -27,6 +27,14 @@ def SDDLinalgToGPU : Pass<"sdd-linalg-to-gpu", "::mlir::func::FuncOp"> {
       `mma=true`, a contraction whose payload is `out + a * b` with f32
       operands instead uses tensor cores: 64x64 block tiles staged in shared
       memory as bf16, `nvgpu.mma.sync` (m16n8k16, bf16 x bf16 + f32).
+    - **grouped contraction** (with `mma=true`; the MoE expert products of
+      `sdd-to-linalg=moe-products=contraction`): `out + a * b` where `b`
+      reads the row `m` only through an integer input `g[m]`, the row's
+      group (expert), e.g. a weight read by `memref.load %w[%g, %n, %k]`.
+      The tensor-core kernel above, making one pass over the reduction for
+      each group between the least and the greatest `g` of the block's rows,
+      with `b` staged at that group and the other groups' rows of `a`
+      staged as zeros.
     - **row reduction** (a reduction whose payload combines into the output
       with one recognised associative op: addf, maximumf, ...): one warp per
       output (one block per output when there are few outputs and long

@@ -492,15 +492,36 @@ Value emitDispatch(OpBuilder &b, Location loc, Value tokens, Value assignments,
 }
 
 /// `out[p, n] = sum_m rows[p, m] * weight[experts[p], n, m]`: each sorted
-/// row times the transposed weight of its expert, one dot product per
-/// output element with both operands contiguous along m.
+/// row times the transposed weight of its expert. With `contraction`, a
+/// linalg.generic with m as a reduction dimension whose payload is
+/// `out + rows * weight[experts, n, m]` (a grouped contraction for the
+/// GPU's tensor-core kernels: sdd::matchGroupedContraction); else one dot
+/// product per output element inside the payload, which LLVM vectorises
+/// with both operands contiguous along m.
 Value emitGroupedProduct(OpBuilder &b, Location loc, Value rows, Value weight,
-                         Value experts) {
+                         Value experts, bool contraction) {
   RankedTensorType rowType = tensorTypeOf(rows);
   Type elementType = rowType.getElementType();
   int64_t count = rowType.getShape()[0], inner = rowType.getShape()[1];
   int64_t outputs = tensorTypeOf(weight).getShape()[1];
   MLIRContext *ctx = b.getContext();
+  if (contraction) {
+    Value init = filledTensor(b, loc, {count, outputs}, elementType, 0.0);
+    auto generic = linalg::GenericOp::create(
+        b, loc, init.getType(), ValueRange{rows, experts}, ValueRange{init},
+        ArrayRef<AffineMap>{selectDims(ctx, 3, {0, 2}), selectDims(ctx, 3, {0}),
+                            selectDims(ctx, 3, {0, 1})},
+        iteratorKinds("ppr"), [&](OpBuilder &b, Location loc, ValueRange args) {
+          Value n = linalg::IndexOp::create(b, loc, 1);
+          Value m = linalg::IndexOp::create(b, loc, 2);
+          Value product = arith::MulFOp::create(
+              b, loc, args[0], extractAt(b, loc, weight, {args[1], n, m}));
+          linalg::YieldOp::create(
+              b, loc,
+              ValueRange{arith::AddFOp::create(b, loc, args[2], product)});
+        });
+    return generic.getResult(0);
+  }
   return emitElementwise(
       b, loc, RankedTensorType::get({count, outputs}, elementType), {experts},
       {selectDims(ctx, 2, {0})},
@@ -522,7 +543,8 @@ Value emitGroupedProduct(OpBuilder &b, Location loc, Value rows, Value weight,
 /// transposed to [E, M, N] (one pass over the weights, which the backward
 /// pass reads and whose gradient it writes anyway).
 Value emitGroupedProductWithWeight(OpBuilder &b, Location loc, Value rows,
-                                   Value weight, Value experts) {
+                                   Value weight, Value experts,
+                                   bool contraction) {
   RankedTensorType type = tensorTypeOf(weight);
   ArrayRef<int64_t> shape = type.getShape();
   MLIRContext *ctx = b.getContext();
@@ -532,7 +554,7 @@ Value emitGroupedProductWithWeight(OpBuilder &b, Location loc, Value rows,
                             type.getElementType()),
       {weight}, {selectDims(ctx, 3, {0, 2, 1})},
       [](OpBuilder &, Location, ValueRange args) -> Value { return args[0]; });
-  return emitGroupedProduct(b, loc, rows, transposed, experts);
+  return emitGroupedProduct(b, loc, rows, transposed, experts, contraction);
 }
 
 /// A sum over the sorted rows of expert `e`, the segment [offsets[e],
@@ -683,11 +705,13 @@ struct ExpertActivations {
 ExpertActivations emitExperts(OpBuilder &b, Location loc, Value tokens,
                               const ExpertGrouping &grouping, int64_t k,
                               Value up, Value down, Value upAlpha,
-                              Value downAlpha, FloatAttr eps) {
+                              Value downAlpha, FloatAttr eps,
+                              bool contractions) {
   ExpertActivations act;
   act.rows =
       emitDispatch(b, loc, tokens, grouping.assignments, k, /*gates=*/Value());
-  act.up = emitGroupedProduct(b, loc, act.rows, up, grouping.experts);
+  act.up =
+      emitGroupedProduct(b, loc, act.rows, up, grouping.experts, contractions);
   act.gated = act.up;
   if (upAlpha) {
     // groups = 2: u and g normalised on their own.
@@ -701,7 +725,8 @@ ExpertActivations emitExperts(OpBuilder &b, Location loc, Value tokens,
       {gatedType.getShape()[0], gatedType.getShape()[1] / 2},
       gatedType.getElementType());
   act.hidden = SwiGLUOp::create(b, loc, hiddenType, act.gated);
-  act.down = emitGroupedProduct(b, loc, act.hidden, down, grouping.experts);
+  act.down = emitGroupedProduct(b, loc, act.hidden, down, grouping.experts,
+                                contractions);
   act.out = act.down;
   if (downAlpha) {
     act.downNormalized = RMSNormalizeOp::create(
@@ -898,9 +923,9 @@ struct RouterTopKGradLowering : OpConversionPattern<RouterTopKGradOp> {
 };
 
 struct MoEExpertsLowering : OpConversionPattern<MoEExpertsOp> {
-  MoEExpertsLowering(MLIRContext *context, bool parallelSort)
-      : OpConversionPattern(context), parallelSort(parallelSort) {}
-  bool parallelSort;
+  MoEExpertsLowering(MLIRContext *context, MoELoweringOptions options)
+      : OpConversionPattern(context), options(options) {}
+  MoELoweringOptions options;
   LogicalResult
   matchAndRewrite(MoEExpertsOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -912,13 +937,14 @@ struct MoEExpertsLowering : OpConversionPattern<MoEExpertsOp> {
     int64_t experts = tensorTypeOf(adaptor.getUp()).getShape()[0];
     ValueRange alphas = adaptor.getAlphas();
     ExpertGrouping grouping =
-        parallelSort
+        options.parallelSort
             ? emitParallelExpertGrouping(rewriter, loc, indices, experts)
             : emitExpertGrouping(rewriter, loc, indices, experts);
     ExpertActivations act =
         emitExperts(rewriter, loc, tokens, grouping, k, adaptor.getUp(),
                     adaptor.getDown(), alphas.empty() ? Value() : alphas[0],
-                    alphas.empty() ? Value() : alphas[1], op.getEpsAttr());
+                    alphas.empty() ? Value() : alphas[1], op.getEpsAttr(),
+                    options.groupedContractions);
     Value combined =
         emitCombine(rewriter, loc, act.out, grouping.positions, gates);
     rewriter.replaceOp(op, expandRows(rewriter, loc, combined, op.getType()));
@@ -927,9 +953,9 @@ struct MoEExpertsLowering : OpConversionPattern<MoEExpertsOp> {
 };
 
 struct MoEExpertsGradLowering : OpConversionPattern<MoEExpertsGradOp> {
-  MoEExpertsGradLowering(MLIRContext *context, bool parallelSort)
-      : OpConversionPattern(context), parallelSort(parallelSort) {}
-  bool parallelSort;
+  MoEExpertsGradLowering(MLIRContext *context, MoELoweringOptions options)
+      : OpConversionPattern(context), options(options) {}
+  MoELoweringOptions options;
   LogicalResult
   matchAndRewrite(MoEExpertsGradOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -946,11 +972,12 @@ struct MoEExpertsGradLowering : OpConversionPattern<MoEExpertsGradOp> {
     Value downAlpha = alphas.empty() ? Value() : alphas[1];
     FloatAttr eps = op.getEpsAttr();
     ExpertGrouping grouping =
-        parallelSort
+        options.parallelSort
             ? emitParallelExpertGrouping(rewriter, loc, indices, experts)
             : emitExpertGrouping(rewriter, loc, indices, experts);
-    ExpertActivations act = emitExperts(rewriter, loc, tokens, grouping, k, up,
-                                        down, upAlpha, downAlpha, eps);
+    ExpertActivations act =
+        emitExperts(rewriter, loc, tokens, grouping, k, up, down, upAlpha,
+                    downAlpha, eps, options.groupedContractions);
     Value rowExperts = grouping.experts;
 
     Value dgates =
@@ -969,8 +996,8 @@ struct MoEExpertsGradLowering : OpConversionPattern<MoEExpertsGradOp> {
                                          dNormalized, act.down,
                                          rewriter.getI64IntegerAttr(1), eps);
     }
-    Value dhidden =
-        emitGroupedProductWithWeight(rewriter, loc, ddown, down, rowExperts);
+    Value dhidden = emitGroupedProductWithWeight(
+        rewriter, loc, ddown, down, rowExperts, options.groupedContractions);
     Value downGrad =
         emitSegmentOuterSum(rewriter, loc, ddown, act.hidden, grouping.offsets);
     Value dgated = SwiGLUGradOp::create(rewriter, loc, act.gated.getType(),
@@ -985,8 +1012,8 @@ struct MoEExpertsGradLowering : OpConversionPattern<MoEExpertsGradOp> {
                                        dNormalized, act.up,
                                        rewriter.getI64IntegerAttr(2), eps);
     }
-    Value drows =
-        emitGroupedProductWithWeight(rewriter, loc, dup, up, rowExperts);
+    Value drows = emitGroupedProductWithWeight(
+        rewriter, loc, dup, up, rowExperts, options.groupedContractions);
     Value upGrad =
         emitSegmentOuterSum(rewriter, loc, dup, act.rows, grouping.offsets);
     Value dx = emitCombine(rewriter, loc, drows, grouping.positions,
@@ -1047,8 +1074,8 @@ Value countAsFloat(OpBuilder &b, Location loc, Value count, Type type) {
 }
 
 struct MoEAuxLossLowering : OpConversionPattern<MoEAuxLossOp> {
-  MoEAuxLossLowering(MLIRContext *context, bool parallelSort)
-      : OpConversionPattern(context), parallelSort(parallelSort) {}
+  MoEAuxLossLowering(MLIRContext *context, MoELoweringOptions options)
+      : OpConversionPattern(context), parallelSort(options.parallelSort) {}
   bool parallelSort;
   LogicalResult
   matchAndRewrite(MoEAuxLossOp op, OpAdaptor adaptor,
@@ -1108,8 +1135,8 @@ struct MoEAuxLossLowering : OpConversionPattern<MoEAuxLossOp> {
 };
 
 struct MoEAuxLossGradLowering : OpConversionPattern<MoEAuxLossGradOp> {
-  MoEAuxLossGradLowering(MLIRContext *context, bool parallelSort)
-      : OpConversionPattern(context), parallelSort(parallelSort) {}
+  MoEAuxLossGradLowering(MLIRContext *context, MoELoweringOptions options)
+      : OpConversionPattern(context), parallelSort(options.parallelSort) {}
   bool parallelSort;
   LogicalResult
   matchAndRewrite(MoEAuxLossGradOp op, OpAdaptor adaptor,
@@ -1170,10 +1197,10 @@ struct MoEAuxLossGradLowering : OpConversionPattern<MoEAuxLossGradOp> {
 } // namespace
 
 void mlir::sdd::populateSDDMoEToLinalgPatterns(RewritePatternSet &patterns,
-                                               bool parallelSort) {
+                                               MoELoweringOptions options) {
   patterns.add<RouterTopKGradLowering, RouterTopKLowering, SoftmaxGradLowering,
                SoftmaxLowering>(patterns.getContext());
   patterns.add<MoEAuxLossGradLowering, MoEAuxLossLowering,
                MoEExpertsGradLowering, MoEExpertsLowering>(
-      patterns.getContext(), parallelSort);
+      patterns.getContext(), options);
 }

@@ -349,14 +349,22 @@ struct ConvertSDDToLinalgPass
           << embeddingGrad << "'";
       return signalPassFailure();
     }
+    if (moeProducts != "rows" && moeProducts != "contraction") {
+      getOperation()->emitError("sdd-to-linalg: moe-products must be "
+                                "'rows' or 'contraction', not '")
+          << moeProducts << "'";
+      return signalPassFailure();
+    }
     ConversionTarget target(getContext());
     target.addIllegalDialect<SDDDialect>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            math::MathDialect, scf::SCFDialect,
                            tensor::TensorDialect>();
     RewritePatternSet patterns(&getContext());
-    populateSDDToLinalgPatterns(patterns, moeSort == "parallel",
-                                embeddingGrad == "dense");
+    MoELoweringOptions moe;
+    moe.parallelSort = moeSort == "parallel";
+    moe.groupedContractions = moeProducts == "contraction";
+    populateSDDToLinalgPatterns(patterns, moe, embeddingGrad == "dense");
     llvm::SmallPtrSet<Operation *, 16> existing;
     getOperation()->walk([&](linalg::GenericOp op) { existing.insert(op); });
     if (failed(applyPartialConversion(getOperation(), target,
@@ -381,12 +389,12 @@ struct ConvertSDDToLinalgPass
 } // namespace
 
 void mlir::sdd::populateSDDToLinalgPatterns(RewritePatternSet &patterns,
-                                            bool parallelMoESort,
+                                            MoELoweringOptions moe,
                                             bool denseEmbeddingGrad) {
   patterns.add<AttentionLowering, CrossEntropyLowering, EmbeddingLowering,
                LinearLowering, MatmulLowering, RMSNormLowering,
                RMSNormalizeLowering, ResidualAddLowering, RoPELowering,
                ScaleLowering, SwiGLULowering>(patterns.getContext());
   populateSDDGradToLinalgPatterns(patterns, denseEmbeddingGrad);
-  populateSDDMoEToLinalgPatterns(patterns, parallelMoESort);
+  populateSDDMoEToLinalgPatterns(patterns, moe);
 }
