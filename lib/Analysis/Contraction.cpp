@@ -3,6 +3,7 @@
 #include "sdd/Analysis/Contraction.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/Matchers.h"
 
 #include "llvm/ADT/SmallPtrSet.h"
 
@@ -221,6 +222,49 @@ sdd::matchGroupedContraction(const OpInfo &info) {
           return GroupedContraction{
               m, n, ContractionPayload{mul, accumulate, lhs, rhs, group}};
     }
+  }
+  return std::nullopt;
+}
+
+std::optional<ReductionRange> sdd::matchReductionRange(const OpInfo &info,
+                                                       Value side, unsigned m,
+                                                       unsigned n) {
+  linalg::LinalgOp op = info.op;
+  if (info.reduction.size() != 1)
+    return std::nullopt;
+  unsigned k = info.reduction.front();
+  auto select = side.getDefiningOp<arith::SelectOp>();
+  if (!select || !matchPattern(select.getFalseValue(), m_AnyZeroFloat()))
+    return std::nullopt;
+  auto both = select.getCondition().getDefiningOp<arith::AndIOp>();
+  if (!both)
+    return std::nullopt;
+  // `bound` compared with the reduction index by `predicate`, as a batch
+  // input's block argument.
+  auto boundOf = [&](Value cmp, arith::CmpIPredicate predicate) {
+    auto compare = cmp.getDefiningOp<arith::CmpIOp>();
+    if (!compare || compare.getPredicate() != predicate)
+      return BlockArgument();
+    auto index = compare.getLhs().getDefiningOp<linalg::IndexOp>();
+    auto bound = dyn_cast<BlockArgument>(compare.getRhs());
+    if (!index || index.getDim() != k || !bound ||
+        bound.getOwner() != op.getBlock())
+      return BlockArgument();
+    OpOperand &operand = op->getOpOperand(bound.getArgNumber());
+    if (!op.isDpsInput(&operand))
+      return BlockArgument();
+    llvm::SmallBitVector dims = dimsReadBy(op.getMatchingIndexingMap(&operand));
+    if (dims.test(m) || dims.test(n) || dims.test(k))
+      return BlockArgument();
+    return bound;
+  };
+  for (bool swapped : {false, true}) {
+    Value lower = swapped ? both.getRhs() : both.getLhs();
+    Value upper = swapped ? both.getLhs() : both.getRhs();
+    BlockArgument begin = boundOf(lower, arith::CmpIPredicate::uge);
+    BlockArgument end = boundOf(upper, arith::CmpIPredicate::ult);
+    if (begin && end)
+      return ReductionRange{begin, end};
   }
   return std::nullopt;
 }

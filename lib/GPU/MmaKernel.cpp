@@ -11,7 +11,9 @@
 // quarter). Norms, reductions and the accumulation stay in f32. A grouped
 // contraction (the MoE products, GroupedContraction) makes one pass over the
 // reduction per group among the block's rows, with the rows of other groups
-// staged as zeros.
+// staged as zeros. A side masked to a range of the reduction per block
+// (the MoE weight gradients, ReductionRange) only visits the k-tiles that
+// overlap it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -225,9 +227,25 @@ LogicalResult KernelEmitter::emitMma(const OpInfo &info, unsigned m, unsigned n,
   };
 
   auto structType = LLVM::LLVMStructType::getLiteral(ctx, {f32, f32, f32, f32});
+  // The k-tiles: all, or those that overlap a side's reduction range (the
+  // terms outside it are zeros; the same for the whole block).
+  Value ktBegin = zero, ktEnd = c(ceilDiv(sizeK, kTileK));
+  std::optional<ReductionRange> range =
+      matchReductionRange(info, payload.lhs, m, n);
+  if (!range)
+    range = matchReductionRange(info, payload.rhs, m, n);
+  if (range && !payload.group) {
+    Value begin = evaluate(b, loc, op, range->begin, blockIdx, base);
+    Value end = evaluate(b, loc, op, range->end, blockIdx, base);
+    ktBegin = arith::DivUIOp::create(b, loc, begin, c(kTileK));
+    ktEnd = arith::MinUIOp::create(
+        b, loc, ktEnd,
+        arith::DivUIOp::create(b, loc, addIndex(b, loc, end, c(kTileK - 1)),
+                               c(kTileK)));
+  }
   auto kLoopFor = [&](OpBuilder &b, ValueRange init, Value rowGroup) {
     return scf::ForOp::create(
-        b, loc, zero, c(ceilDiv(sizeK, kTileK)), c(1), init,
+        b, loc, ktBegin, ktEnd, c(1), init,
         [&](OpBuilder &lb, Location loc, Value kt, ValueRange acc) {
           Value k0 = mulIndex(lb, loc, kt, kTileK);
           stage(lb, k0, payload.lhs, m, sizeM, baseM, tileA, kFastA, rowGroup);

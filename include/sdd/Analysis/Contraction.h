@@ -93,6 +93,18 @@ findRegisterTileDims(const OpInfo &info);
 std::optional<ContractionPayload>
 matchContractionPayload(const OpInfo &info, unsigned m, unsigned n);
 
+/// A contraction side `select(begin <= k && k < end, x, 0)` where `k` is
+/// the only reduction dimension (unsigned comparisons, `k` a linalg.index)
+/// and `begin`, `end` index inputs read along batch dimensions only (not
+/// m, n or k): the terms outside [begin, end) are zero, so a kernel may
+/// skip them (the MoE weight gradients, sums over an expert's segment).
+struct ReductionRange {
+  BlockArgument begin, end;
+};
+std::optional<ReductionRange> matchReductionRange(const OpInfo &info,
+                                                  Value side, unsigned m,
+                                                  unsigned n);
+
 /// Whether the payload of `op` is a grouped contraction (see
 /// GroupedContraction) with f32 operands; `n` is the innermost parallel
 /// dimension that `rhs` reads and `lhs` does not.

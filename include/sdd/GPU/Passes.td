@@ -34,7 +34,11 @@ def SDDLinalgToGPU : Pass<"sdd-linalg-to-gpu", "::mlir::func::FuncOp"> {
       The tensor-core kernel above, making one pass over the reduction for
       each group between the least and the greatest `g` of the block's rows,
       with `b` staged at that group and the other groups' rows of `a`
-      staged as zeros.
+      staged as zeros. A contraction side masked to a range of the
+      reduction, `select(begin <= k && k < end, x, 0)` with `begin` and
+      `end` read along batch dimensions (the MoE weight gradients, a sum
+      over each expert's segment), visits only the k-tiles that overlap
+      the range.
     - **row reduction** (a reduction whose payload combines into the output
       with one recognised associative op: addf, maximumf, ...): one warp per
       output (one block per output when there are few outputs and long

@@ -569,15 +569,55 @@ Value emitSegmentSum(OpBuilder &b, Location loc, Value offsets, Value expert,
 }
 
 /// `out[e, n, m] = sum_{p in segment e} lhs[p, n] * rhs[p, m]`: the weight
-/// gradient of a grouped product. The operands are transposed first so
-/// that the segment loop reads both contiguously.
+/// gradient of a grouped product. With `contraction`, a linalg.generic over
+/// (e, n, m, p) with p a reduction over all rows, whose lhs is masked to the
+/// segment: `select(begin[e] <= p && p < end[e], lhs[p, n], 0)` (a
+/// contraction with a reduction range, sdd::matchReductionRange, which the
+/// GPU's tensor-core kernel restricts to the segment; any other lowering
+/// does E times the work). Else the operands are transposed first so that
+/// a segment loop in the payload reads both contiguously.
 Value emitSegmentOuterSum(OpBuilder &b, Location loc, Value lhs, Value rhs,
-                          Value offsets) {
+                          Value offsets, bool contraction) {
   RankedTensorType lhsType = tensorTypeOf(lhs);
   int64_t experts = tensorTypeOf(offsets).getShape()[0] - 1;
   auto type = RankedTensorType::get(
       {experts, lhsType.getShape()[1], tensorTypeOf(rhs).getShape()[1]},
       lhsType.getElementType());
+  if (contraction) {
+    MLIRContext *ctx = b.getContext();
+    auto bounds = RankedTensorType::get({experts}, b.getIndexType());
+    Value begin = tensor::ExtractSliceOp::create(
+        b, loc, bounds, offsets, ValueRange{}, ValueRange{}, ValueRange{},
+        ArrayRef<int64_t>{0}, ArrayRef<int64_t>{experts}, ArrayRef<int64_t>{1});
+    Value end = tensor::ExtractSliceOp::create(
+        b, loc, bounds, offsets, ValueRange{}, ValueRange{}, ValueRange{},
+        ArrayRef<int64_t>{1}, ArrayRef<int64_t>{experts}, ArrayRef<int64_t>{1});
+    Type elementType = type.getElementType();
+    Value init = filledTensor(b, loc, type.getShape(), elementType, 0.0);
+    auto generic = linalg::GenericOp::create(
+        b, loc, type, ValueRange{lhs, rhs, begin, end}, ValueRange{init},
+        ArrayRef<AffineMap>{selectDims(ctx, 4, {3, 1}),
+                            selectDims(ctx, 4, {3, 2}), selectDims(ctx, 4, {0}),
+                            selectDims(ctx, 4, {0}),
+                            selectDims(ctx, 4, {0, 1, 2})},
+        iteratorKinds("pppr"),
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          Value p = linalg::IndexOp::create(b, loc, 3);
+          Value inside = arith::AndIOp::create(
+              b, loc,
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, p,
+                                    args[2]),
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, p,
+                                    args[3]));
+          Value masked = arith::SelectOp::create(
+              b, loc, inside, args[0], floatConstant(b, loc, elementType, 0.0));
+          Value product = arith::MulFOp::create(b, loc, masked, args[1]);
+          linalg::YieldOp::create(
+              b, loc,
+              ValueRange{arith::AddFOp::create(b, loc, args[4], product)});
+        });
+    return generic.getResult(0);
+  }
   Value lhsT = emitTranspose(b, loc, lhs), rhsT = emitTranspose(b, loc, rhs);
   return emitElementwise(
       b, loc, type, {}, {},
@@ -999,7 +1039,8 @@ struct MoEExpertsGradLowering : OpConversionPattern<MoEExpertsGradOp> {
     Value dhidden = emitGroupedProductWithWeight(
         rewriter, loc, ddown, down, rowExperts, options.groupedContractions);
     Value downGrad =
-        emitSegmentOuterSum(rewriter, loc, ddown, act.hidden, grouping.offsets);
+        emitSegmentOuterSum(rewriter, loc, ddown, act.hidden, grouping.offsets,
+                            options.groupedContractions);
     Value dgated = SwiGLUGradOp::create(rewriter, loc, act.gated.getType(),
                                         dhidden, act.gated);
     Value dup = dgated, dUpAlpha;
@@ -1015,7 +1056,8 @@ struct MoEExpertsGradLowering : OpConversionPattern<MoEExpertsGradOp> {
     Value drows = emitGroupedProductWithWeight(
         rewriter, loc, dup, up, rowExperts, options.groupedContractions);
     Value upGrad =
-        emitSegmentOuterSum(rewriter, loc, dup, act.rows, grouping.offsets);
+        emitSegmentOuterSum(rewriter, loc, dup, act.rows, grouping.offsets,
+                            options.groupedContractions);
     Value dx = emitCombine(rewriter, loc, drows, grouping.positions,
                            /*gates=*/Value());
 
