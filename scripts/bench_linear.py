@@ -91,10 +91,17 @@ def compile_shape(build, work, m, k, n, options="recompute=1"):
     """The module for one shape as a shared object with bare-pointer
     functions (inputs, then results), OpenMP over the outer loops;
     `options` are more options of sdd-lower-to-cpu."""
-    base = os.path.join(work, "linear_%dx%dx%d_%s" % (
-        m, k, n, options.replace("=", "").replace(" ", "_")))
+    return compile_module(build, work, "linear_%dx%dx%d" % (m, k, n),
+                          module(m, k, n), options)
+
+
+def compile_module(build, work, name, text, options):
+    """The sdd module `text` lowered by sdd-lower-to-cpu (c-abi, parallel,
+    and `options`) and built like sdd-compile, as a loaded shared object."""
+    base = os.path.join(work, "%s_%s" % (
+        name, options.replace("=", "").replace(" ", "_")))
     with open(base + ".mlir", "w") as f:
-        f.write(module(m, k, n))
+        f.write(text)
     run([os.path.join(build, "bin", "sdd-opt"), base + ".mlir",
          "--sdd-lower-to-cpu=c-abi=1 parallel=1 " + options,
          "-o", base + ".llvm.mlir"])

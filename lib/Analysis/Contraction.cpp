@@ -264,7 +264,7 @@ std::optional<ReductionRange> sdd::matchReductionRange(const OpInfo &info,
     BlockArgument begin = boundOf(lower, arith::CmpIPredicate::uge);
     BlockArgument end = boundOf(upper, arith::CmpIPredicate::ult);
     if (begin && end)
-      return ReductionRange{begin, end};
+      return ReductionRange{begin, end, select};
   }
   return std::nullopt;
 }

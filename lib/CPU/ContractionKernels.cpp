@@ -41,6 +41,9 @@ struct Plan {
   /// row side: `colSide` is the summand.
   unsigned row, col, vec;
   Value rowSide, colSide;
+  /// A Broadcast plan's reduction range: the reduction loop runs over
+  /// [begin, end) only, where the masked side is its unmasked value.
+  std::optional<ReductionRange> range = std::nullopt;
   bool hasRow() const { return kind != Kind::Sum; }
 };
 
@@ -50,12 +53,16 @@ constexpr int64_t kSumVectors = 4;
 
 /// Whether the slice of `root` can be evaluated as vectors along `dim`:
 /// every buffer it loads reads `dim` as its innermost, contiguous index or
-/// not at all, and its ops are elementwise (or constants, or loop indices
-/// of other dimensions).
+/// not at all (inputs, and loads in the payload such as a grouped
+/// contraction's weight, whose last index may be the loop index of `dim`),
+/// the ops on values that vary along `dim` are elementwise, and whatever
+/// does not vary along `dim` is computed once as a scalar.
 bool isVectorizable(linalg::LinalgOp op, Value root, unsigned dim) {
   llvm::SetVector<Operation *> ops;
   llvm::SmallSetVector<BlockArgument, 4> args;
   collectPayloadSlice(op, root, ops, args);
+  // The values that vary along `dim` (vectors once evaluated).
+  llvm::SmallPtrSet<Value, 16> varying;
   for (BlockArgument arg : args) {
     OpOperand &operand = op->getOpOperand(arg.getArgNumber());
     if (!op.isDpsInput(&operand))
@@ -73,19 +80,43 @@ bool isVectorizable(linalg::LinalgOp op, Value root, unsigned dim) {
     for (AffineExpr expr : map.getResults().drop_back())
       if (expr.isFunctionOfDim(dim))
         return false;
+    varying.insert(arg);
   }
+  auto isVarying = [&](Value v) { return varying.contains(v); };
   for (Operation *payload : ops) {
     if (auto index = dyn_cast<linalg::IndexOp>(payload)) {
-      if (index.getDim() == dim)
+      // Only as the last index of a load (below).
+      if (index.getDim() == dim &&
+          !llvm::all_of(index->getUsers(), [&](Operation *user) {
+            auto load = dyn_cast<memref::LoadOp>(user);
+            return load && load.getIndices().back() == index.getResult() &&
+                   !llvm::is_contained(load.getIndices().drop_back(),
+                                       index.getResult());
+          }))
         return false;
       continue;
     }
-    if (payload->hasTrait<OpTrait::ConstantLike>())
+    if (auto load = dyn_cast<memref::LoadOp>(payload)) {
+      if (llvm::any_of(load.getIndices(), isVarying))
+        return false;
+      auto last = load.getIndices().back().getDefiningOp<linalg::IndexOp>();
+      if (last && last.getDim() == dim) {
+        if (!load.getMemRefType().isLastDimUnitStride() ||
+            !load.getType().isIntOrFloat())
+          return false;
+        varying.insert(load.getResult());
+      }
       continue;
-    if (payload->getNumRegions() != 0 || payload->getNumResults() != 1 ||
+    }
+    if (payload->getNumRegions() != 0 || !isPure(payload))
+      return false;
+    if (llvm::none_of(payload->getOperands(), isVarying))
+      continue;
+    if (payload->getNumResults() != 1 ||
         !OpTrait::hasElementwiseMappableTraits(payload) ||
         !payload->getResult(0).getType().isIntOrFloat())
       return false;
+    varying.insert(payload->getResult(0));
   }
   return true;
 }
@@ -187,6 +218,9 @@ private:
   const ContractionPayload &payload;
   const Plan &plan;
   Location loc;
+  /// In a pass of a grouped contraction's Dot tile: the group (an index)
+  /// at which the column side is evaluated.
+  Value groupValue;
 };
 
 Value Emitter::evaluate(OpBuilder &b, Value root, ArrayRef<Value> idx,
@@ -198,6 +232,14 @@ Value Emitter::evaluate(OpBuilder &b, Value root, ArrayRef<Value> idx,
   for (BlockArgument arg : args) {
     OpOperand &operand = op->getOpOperand(arg.getArgNumber());
     Value source = operand.get();
+    if (groupValue && arg == payload.group && root == plan.colSide) {
+      mapping.map(arg, arg.getType().isIndex()
+                           ? groupValue
+                           : arith::IndexCastOp::create(b, loc, arg.getType(),
+                                                        groupValue)
+                                 .getResult());
+      continue;
+    }
     auto type = dyn_cast<MemRefType>(source.getType());
     if (!type) {
       mapping.map(arg, source);
@@ -216,6 +258,28 @@ Value Emitter::evaluate(OpBuilder &b, Value root, ArrayRef<Value> idx,
   for (Operation *payloadOp : ops) {
     if (auto indexOp = dyn_cast<linalg::IndexOp>(payloadOp)) {
       mapping.map(indexOp.getResult(), idx[indexOp.getDim()]);
+      continue;
+    }
+    // Inside the loop over the range, the masked side is its own value.
+    if (plan.range && payloadOp == plan.range->mask) {
+      mapping.map(payloadOp->getResult(0),
+                  mapping.lookupOrDefault(
+                      cast<arith::SelectOp>(payloadOp).getTrueValue()));
+      continue;
+    }
+    if (auto load = dyn_cast<memref::LoadOp>(payloadOp)) {
+      SmallVector<Value> indices;
+      for (Value index : load.getIndices())
+        indices.push_back(mapping.lookupOrDefault(index));
+      auto last = load.getIndices().back().getDefiningOp<linalg::IndexOp>();
+      Value value;
+      if (width > 1 && last && last.getDim() == plan.vec)
+        value = vector::LoadOp::create(b, loc,
+                                       VectorType::get({width}, load.getType()),
+                                       load.getMemRef(), indices);
+      else
+        value = memref::LoadOp::create(b, loc, load.getMemRef(), indices);
+      mapping.map(load.getResult(), value);
       continue;
     }
     SmallVector<Value> operands;
@@ -297,6 +361,11 @@ void Emitter::emitBroadcastTile(OpBuilder &b, SmallVector<Value> idx,
     ubs.push_back(index(b, info.ranges[d]));
     steps.push_back(index(b, 1));
   }
+  if (plan.range) {
+    // The only reduction dimension, over [begin, end) of this batch point.
+    lbs[0] = evaluate(b, plan.range->begin, idx, 1);
+    ubs[0] = evaluate(b, plan.range->end, idx, 1);
+  }
   SmallVector<Value> init(rows * cols, zero(b, width));
   scf::LoopNest nest = scf::buildLoopNest(
       b, loc, lbs, ubs, steps, init,
@@ -334,6 +403,15 @@ void Emitter::emitDotTile(OpBuilder &b, SmallVector<Value> idx, int64_t rows,
     point[plan.col] = arith::AddIOp::create(b, loc, col0, index(b, c));
     return point;
   };
+  // A grouped contraction's group of each row of the tile (as an index).
+  SmallVector<Value> rowGroups;
+  Value groupMin, groupMax;
+  auto groupAt = [&](OpBuilder &b, ArrayRef<Value> point) -> Value {
+    Value group = evaluate(b, payload.group, point, 1);
+    if (group.getType().isIndex())
+      return group;
+    return arith::IndexCastOp::create(b, loc, b.getIndexType(), group);
+  };
   int64_t size = info.ranges[plan.vec];
   int64_t vectorEnd = size / width * width;
   // The other reduction dimensions are loops outside the vector one.
@@ -361,8 +439,15 @@ void Emitter::emitDotTile(OpBuilder &b, SmallVector<Value> idx, int64_t rows,
         [&](OpBuilder &fb, Location, Value k, ValueRange loopAccs) {
           point[plan.vec] = k;
           SmallVector<Value> lhs, rhs, next;
-          for (int64_t r = 0; r < rows; ++r)
+          for (int64_t r = 0; r < rows; ++r) {
             lhs.push_back(evaluate(fb, plan.rowSide, at(point, r, 0), step));
+            if (groupValue) {
+              Value same = arith::CmpIOp::create(
+                  fb, loc, arith::CmpIPredicate::eq, rowGroups[r], groupValue);
+              lhs.back() = arith::SelectOp::create(fb, loc, same, lhs.back(),
+                                                   zero(fb, step));
+            }
+          }
           for (int64_t c = 0; c < cols; ++c)
             rhs.push_back(evaluate(fb, plan.colSide, at(point, 0, c), step));
           for (int64_t r = 0; r < rows; ++r)
@@ -372,26 +457,54 @@ void Emitter::emitDotTile(OpBuilder &b, SmallVector<Value> idx, int64_t rows,
         });
     return SmallVector<Value>(loop.getResults());
   };
-  scf::LoopNest nest = scf::buildLoopNest(
-      b, loc, lbs, ubs, steps, init,
-      [&](OpBuilder &lb, Location, ValueRange ivs, ValueRange accs) {
-        SmallVector<Value> point = idx;
-        for (auto [d, iv] : llvm::zip(outer, ivs))
-          point[d] = iv;
-        SmallVector<Value> vectors =
-            sweep(lb, point, accs.take_front(tile), 0, vectorEnd, width);
-        SmallVector<Value> scalars =
-            sweep(lb, point, accs.drop_front(tile), vectorEnd, size, 1);
-        vectors.append(scalars);
-        return vectors;
-      });
+  auto reductionNest = [&](OpBuilder &b, ValueRange init) {
+    return scf::buildLoopNest(
+               b, loc, lbs, ubs, steps, init,
+               [&](OpBuilder &lb, Location, ValueRange ivs, ValueRange accs) {
+                 SmallVector<Value> point = idx;
+                 for (auto [d, iv] : llvm::zip(outer, ivs))
+                   point[d] = iv;
+                 SmallVector<Value> vectors = sweep(
+                     lb, point, accs.take_front(tile), 0, vectorEnd, width);
+                 SmallVector<Value> scalars = sweep(
+                     lb, point, accs.drop_front(tile), vectorEnd, size, 1);
+                 vectors.append(scalars);
+                 return vectors;
+               })
+        .results;
+  };
+  SmallVector<Value> results;
+  if (!payload.group) {
+    results = reductionNest(b, init);
+  } else {
+    // A grouped contraction: one pass per group among the tile's rows (the
+    // least to the greatest; sorted rows have one or two), with the column
+    // side at that group and the rows of other groups masked to zero.
+    for (int64_t r = 0; r < rows; ++r) {
+      Value group = groupAt(b, at(idx, r, 0));
+      rowGroups.push_back(group);
+      groupMin = r ? arith::MinSIOp::create(b, loc, groupMin, group).getResult()
+                   : group;
+      groupMax = r ? arith::MaxSIOp::create(b, loc, groupMax, group).getResult()
+                   : group;
+    }
+    auto passes = scf::ForOp::create(
+        b, loc, groupMin, arith::AddIOp::create(b, loc, groupMax, index(b, 1)),
+        index(b, 1), init,
+        [&](OpBuilder &pb, Location, Value group, ValueRange accs) {
+          groupValue = group;
+          scf::YieldOp::create(pb, loc, reductionNest(pb, accs));
+          groupValue = Value();
+        });
+    results.assign(passes.getResults().begin(), passes.getResults().end());
+    rowGroups.clear();
+  }
   auto fastmath = cast<arith::AddFOp>(payload.accumulate).getFastmathAttr();
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t c = 0; c < cols; ++c) {
       int64_t i = r * cols + c;
       Value sum = vector::ReductionOp::create(
-          b, loc, vector::CombiningKind::ADD, nest.results[i],
-          nest.results[tile + i],
+          b, loc, vector::CombiningKind::ADD, results[i], results[tile + i],
           arith::FastMathFlags::reassoc | fastmath.getValue());
       accumulateInto(b, at(idx, r, c), sum, 1);
     }
@@ -462,8 +575,24 @@ struct SDDCPUContractionKernels
       auto [m, n] = *dims;
       if (std::optional<ContractionPayload> payload =
               matchContractionPayload(info, m, n))
-        if (std::optional<Plan> plan = choosePlan(info, m, n, *payload))
+        if (std::optional<Plan> plan = choosePlan(info, m, n, *payload)) {
+          if (plan->kind == Plan::Kind::Broadcast) {
+            plan->range = matchReductionRange(info, payload->lhs, m, n);
+            if (!plan->range)
+              plan->range = matchReductionRange(info, payload->rhs, m, n);
+          }
           return std::make_pair(*plan, *payload);
+        }
+    }
+    if (std::optional<GroupedContraction> grouped =
+            matchGroupedContraction(info)) {
+      const ContractionPayload &payload = grouped->payload;
+      for (unsigned k : llvm::reverse(info.reduction))
+        if (isVectorizable(info.op, payload.lhs, k) &&
+            isVectorizable(info.op, payload.rhs, k))
+          return std::make_pair(Plan{Plan::Kind::Dot, grouped->m, grouped->n, k,
+                                     payload.lhs, payload.rhs},
+                                payload);
     }
     return matchSum(info);
   }

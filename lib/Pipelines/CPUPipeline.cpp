@@ -32,7 +32,12 @@ void mlir::sdd::buildLowerToCPUPipeline(OpPassManager &pm,
                                         const LowerToCPUOptions &options) {
   if (options.fuse)
     pm.addPass(createSDDFuse());
-  pm.addPass(createConvertSDDToLinalg());
+  // The MoE expert products as grouped contractions when
+  // sdd-cpu-contraction-kernels tiles them; else a dot product per output,
+  // which LLVM vectorises on its own.
+  ConvertSDDToLinalgOptions toLinalg;
+  toLinalg.moeProducts = options.vectorize ? "contraction" : "rows";
+  pm.addPass(createConvertSDDToLinalg(toLinalg));
   // A backward op's recomputation (e.g. x V^T in sdd.linear_grad) lowers to
   // the same linalg op as the forward value, so CSE turns it into a reuse
   // of that value, kept alive until the backward pass.

@@ -239,3 +239,73 @@ func.func @row_sum(%a: memref<32x72xf32>, %out: memref<32xf32>) {
   }
   return
 }
+
+// -----
+
+// A grouped contraction (the MoE expert products): each of 8 sorted rows
+// times the weight of its expert, read in the payload. A dot tile of 4 rows
+// finds the least and greatest expert of its rows and makes one pass per
+// expert in between: the weight rows are vector loads at that expert, and
+// the rows of other experts are masked to zero before the FMAs.
+// CHECK-LABEL: func.func @grouped_dot
+// CHECK-SAME: %[[X:[a-z0-9]+]]: memref<8x32xf32>, %[[G:[a-z0-9]+]]: memref<8xindex>, %[[W:[a-z0-9]+]]: memref<3x4x32xf32>
+// CHECK: scf.parallel (%[[N:.*]], %[[M:.*]]) = {{.*}} to (%c4{{.*}}, %c8{{.*}}) step (%c4{{.*}}, %c4{{.*}})
+// CHECK-COUNT-4: memref.load %[[G]]
+// CHECK: %[[LEAST:.*]] = arith.minsi
+// CHECK: %[[GREATEST:.*]] = arith.maxsi
+// CHECK: %[[END:.*]] = arith.addi %[[GREATEST]]
+// CHECK: scf.for %[[E:.*]] = %[[LEAST]] to %[[END]] step
+// CHECK: scf.for {{.*}} = %c0{{.*}} to %c32{{.*}} step %c16{{.*}} iter_args({{.*}}) -> (vector<16xf32>
+// CHECK: vector.load %[[X]]
+// CHECK: arith.cmpi eq, %{{.*}}, %[[E]] : index
+// CHECK: arith.select {{.*}} : vector<16xf32>
+// CHECK: vector.load %[[W]][%[[E]], %{{.*}}, %{{.*}}] : memref<3x4x32xf32>, vector<16xf32>
+// CHECK-COUNT-16: math.fma {{.*}} : vector<16xf32>
+// CHECK: vector.reduction <add>
+// CHECK-NOT: linalg.generic
+func.func @grouped_dot(%x: memref<8x32xf32>, %g: memref<8xindex>, %w: memref<3x4x32xf32>, %y: memref<8x4xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(p, n, k) -> (p, k)>, affine_map<(p, n, k) -> (p)>, affine_map<(p, n, k) -> (p, n)>], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %g : memref<8x32xf32>, memref<8xindex>) outs(%y : memref<8x4xf32>) {
+  ^bb0(%a: f32, %e: index, %acc: f32):
+    %n = linalg.index 1 : index
+    %k = linalg.index 2 : index
+    %b = memref.load %w[%e, %n, %k] : memref<3x4x32xf32>
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// A reduction range (the MoE weight gradients): the sum over all 64 rows is
+// masked to the expert's segment [begin[e], end[e]), so the broadcast tile's
+// reduction loop runs over the segment only and uses the unmasked value.
+// CHECK-LABEL: func.func @segment_broadcast
+// CHECK-SAME: %[[LHS:[a-z0-9]+]]: memref<64x8xf32>, %[[RHS:[a-z0-9]+]]: memref<64x32xf32>, %[[BEGIN:[a-z0-9]+]]: memref<3xindex>, %[[END:[a-z0-9]+]]: memref<3xindex>
+// CHECK: scf.parallel (%[[E:.*]], %{{.*}}, %{{.*}}) =
+// CHECK: %[[LO:.*]] = memref.load %[[BEGIN]][%[[E]]]
+// CHECK: %[[HI:.*]] = memref.load %[[END]][%[[E]]]
+// CHECK: scf.for %[[P:.*]] = %[[LO]] to %[[HI]] step %c1{{.*}} iter_args({{.*}}) -> (vector<16xf32>
+// CHECK-NOT: arith.select
+// CHECK: memref.load %[[LHS]][%[[P]],
+// CHECK: vector.load %[[RHS]][%[[P]],
+// CHECK: math.fma {{.*}} : vector<16xf32>
+// CHECK-NOT: linalg.generic
+func.func @segment_broadcast(%lhs: memref<64x8xf32>, %rhs: memref<64x32xf32>, %begin: memref<3xindex>, %end: memref<3xindex>, %out: memref<3x8x32xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(e, n, m, p) -> (p, n)>, affine_map<(e, n, m, p) -> (p, m)>, affine_map<(e, n, m, p) -> (e)>, affine_map<(e, n, m, p) -> (e)>, affine_map<(e, n, m, p) -> (e, n, m)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%lhs, %rhs, %begin, %end : memref<64x8xf32>, memref<64x32xf32>, memref<3xindex>, memref<3xindex>) outs(%out : memref<3x8x32xf32>) {
+  ^bb0(%a: f32, %b: f32, %lo: index, %hi: index, %acc: f32):
+    %p = linalg.index 3 : index
+    %ge = arith.cmpi uge, %p, %lo : index
+    %lt = arith.cmpi ult, %p, %hi : index
+    %in = arith.andi %ge, %lt : i1
+    %zero = arith.constant 0.0 : f32
+    %masked = arith.select %in, %a, %zero : f32
+    %prod = arith.mulf %masked, %b : f32
+    %s = arith.addf %acc, %prod : f32
+    linalg.yield %s : f32
+  }
+  return
+}

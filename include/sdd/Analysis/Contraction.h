@@ -100,10 +100,11 @@ matchContractionPayload(const OpInfo &info, unsigned m, unsigned n);
 /// skip them (the MoE weight gradients, sums over an expert's segment).
 struct ReductionRange {
   BlockArgument begin, end;
+  /// The arith.select that masks the side.
+  Operation *mask;
 };
-std::optional<ReductionRange> matchReductionRange(const OpInfo &info,
-                                                  Value side, unsigned m,
-                                                  unsigned n);
+std::optional<ReductionRange>
+matchReductionRange(const OpInfo &info, Value side, unsigned m, unsigned n);
 
 /// Whether the payload of `op` is a grouped contraction (see
 /// GroupedContraction) with f32 operands; `n` is the innermost parallel

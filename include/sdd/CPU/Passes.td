@@ -33,6 +33,16 @@ def SDDCPUContractionKernels
       innermost, contiguous index (e.g. `y = x V^T`, attention scores): a
       tile of `dot-rows` x `dot-cols` outputs, each a vector of partial sums
       along that dimension, added up once at the end;
+    - **grouped dot**: a grouped contraction (the MoE expert products:
+      `sdd::matchGroupedContraction`, the rhs reads the row only through
+      the row's expert, e.g. a weight loaded in the payload): a dot tile
+      that makes one pass per expert between the least and the greatest
+      expert of its rows, the weight loaded as vectors at that expert and
+      the rows of other experts masked to zero;
+    - a broadcast tile whose side is masked to a range of the only
+      reduction dimension (`sdd::matchReductionRange`: the MoE weight
+      gradients, sums over each expert's segment of rows) runs its
+      reduction loop over that range only;
     - **sum**: any other reduction `out + f(ins)` whose output's innermost
       dimension is contiguous and read by `f` contiguously or not at all
       (e.g. the gradients of alpha and of the norm weights, sums over all

@@ -29,10 +29,14 @@ def ConvertSDDToLinalg : Pass<"sdd-to-linalg"> {
     reduction over all positions per table element (O(V N D), but every
     output is independent). The grouped expert products (each sorted row
     times the weight of its expert) are a dot product per output inside the
-    payload; with `moe-products=contraction` (the GPU pipeline's choice)
-    they are instead grouped contractions, a `linalg.generic` with a
-    reduction dimension whose payload reads the weight of the row's expert
-    by `tensor.extract`, which the GPU lowering runs on tensor cores.
+    payload; with `moe-products=contraction` (the choice of the GPU
+    pipeline, and of the CPU pipeline when it vectorises) they are instead
+    grouped contractions, a `linalg.generic` with a reduction dimension
+    whose payload reads the weight of the row's expert by `tensor.extract`,
+    and the weight gradients contractions over all rows masked to each
+    expert's segment: forms that the GPU's tensor-core kernels and the
+    CPU's vector kernels tile (any other lowering of the masked sums does
+    E times the work).
   }];
   let options = [
     Option<"moeSort", "moe-sort", "std::string", /*default=*/"\"sequential\"",

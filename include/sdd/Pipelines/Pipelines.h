@@ -39,7 +39,8 @@ struct LowerToCPUOptions : public PassPipelineOptions<LowerToCPUOptions> {
       llvm::cl::desc("Lower contractions (matrix products with their fused "
                      "prologues) to register-tiled vector loops "
                      "(sdd-cpu-contraction-kernels) instead of one scalar "
-                     "dot product per output"),
+                     "dot product per output; the MoE expert products "
+                     "then lower as grouped contractions"),
       llvm::cl::init(true)};
   PassOptions::Option<int64_t> vectorWidth{
       *this, "vector-width",
