@@ -286,7 +286,10 @@ def torch_train_step(config_path, overrides, device, bf16):
     cfg = load_toml_config(config_path, overrides)
     model, train = cfg["model"], cfg["train"]
     V, D, L = model["vocab_size"], model["d_model"], model["n_layers"]
-    H, Hkv, Fh = model["n_heads"], model["n_kv_heads"], model["ffn_hidden"]
+    H, Hkv = model["n_heads"], model["n_kv_heads"]
+    moe = model.get("moe")
+    # MoE layers replace the dense FFN (ffn_hidden is then unused).
+    Fh = moe["expert_hidden"] if moe else model["ffn_hidden"]
     norm, sdd = model.get("norm", "prenorm"), model.get("linear") == "sdd"
     tied = model.get("tie_embeddings", True)
     eps = float(model.get("norm_eps", 1e-5))
@@ -305,12 +308,15 @@ def torch_train_step(config_path, overrides, device, bf16):
         P["an%d" % i], P["fn%d" % i] = p(D, ones=True), p(D, ones=True)
         P["qkv%d" % i] = p((H + 2 * Hkv) * Dh, D)
         P["out%d" % i] = p(D, H * Dh)
-        P["up%d" % i], P["down%d" % i] = p(2 * Fh, D), p(D, Fh)
+        E = (moe["experts"],) if moe else ()
+        P["up%d" % i], P["down%d" % i] = p(*E, 2 * Fh, D), p(*E, D, Fh)
+        if moe:
+            P["router%d" % i] = p(moe["experts"], D)
         if sdd:
             P["qa%d" % i], P["ka%d" % i] = p(Dh, ones=True), p(Dh, ones=True)
             P["cn%d" % i], P["oa%d" % i] = p(D, ones=True), p(D, ones=True)
-            P["ua%d" % i], P["da%d" % i] = p(2 * Fh, ones=True), p(D,
-                                                                    ones=True)
+            P["ua%d" % i] = p(*E, 2 * Fh, ones=True)
+            P["da%d" % i] = p(*E, D, ones=True)
     P["final"] = p(D, ones=True)
     if not tied:
         P["head"] = p(V, D)
@@ -368,24 +374,57 @@ def torch_train_step(config_path, overrides, device, bf16):
         return lin(F.silu(g) * u, P["down%d" % i], P["da%d" % i] if sdd
                    else None)
 
+    aux = []
+
+    def moe_ffn(x, i):
+        # The usual eager MoE: the tokens of each expert gathered, its
+        # output scattered back weighted by the gate (MODEL_SPEC.md).
+        E, k = moe["experts"], moe["top_k"]
+        flat = x.reshape(-1, D)
+        logits = F.linear(flat, P["router%d" % i]).float()
+        probs = logits.softmax(-1)
+        gates, chosen = probs.topk(k, dim=-1)
+        out = torch.zeros_like(flat)
+        for e in range(E):
+            token, slot = (chosen == e).nonzero(as_tuple=True)
+            if token.numel() == 0:
+                continue
+            a = F.linear(flat[token], P["up%d" % i][e])
+            if sdd:
+                u, g = a[:, :Fh], a[:, Fh:]
+                a = P["ua%d" % i][e] * torch.cat([u * rms(u), g * rms(g)], -1)
+            h = F.silu(a[:, Fh:]) * a[:, :Fh]
+            o = F.linear(h, P["down%d" % i][e])
+            if sdd:
+                o = P["da%d" % i][e] * o * rms(o)
+            out = out.index_add(0, token,
+                                (o * gates[token, slot, None]).to(out.dtype))
+        load = F.one_hot(chosen, E).sum(1).float().mean(0) / k
+        aux.append(moe["lb_coef"] * E * (load * probs.mean(0)).sum()
+                   + moe["z_coef"] * (logits.logsumexp(-1) ** 2).mean())
+        return out.reshape(x.shape)
+
     scale = (2.0 * L) ** 0.25
 
+    mlp = moe_ffn if moe else ffn
+
     def loss_fn(inputs, targets):
+        aux.clear()
         x = P["embed"][inputs]
         for i in range(L):
             if norm == "prenorm":
                 x = x + attn(rms_norm(x, P["an%d" % i]), i)
-                x = x + ffn(rms_norm(x, P["fn%d" % i]), i)
+                x = x + mlp(rms_norm(x, P["fn%d" % i]), i)
             else:
                 a = 1.0 if norm == "postnorm" else scale
                 x = rms_norm(x, P["an%d" % i])
                 x = a * x + attn(x, i)
                 x = rms_norm(x, P["fn%d" % i])
-                x = a * x + ffn(x, i)
+                x = a * x + mlp(x, i)
         x = rms_norm(x, P["final"])
         logits = F.linear(x, P["embed"] if tied else P["head"])
         return F.cross_entropy(logits.float().reshape(-1, V),
-                               targets.reshape(-1))
+                               targets.reshape(-1)) + sum(aux)
 
     params = list(P.values())
     optimizer = torch.optim.AdamW(params, lr=1e-3, betas=(0.9, 0.95),
