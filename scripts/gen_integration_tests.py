@@ -651,8 +651,9 @@ def embedding_grad_case(name, seed, vocab, dim, ids_shape, id_dtype,
                         f"; ids {list(bad_ids)} are outside the table and"
                         " add nothing." if bad_ids else "."),
                     "Lowered both ways: the scatter (the CPU's default) and"
-                    " the dense reduction", "(embedding-grad=dense, the GPU"
-                    " pipeline's choice)."], np.float32)
+                    " the sum per id over the positions", "grouped by id"
+                    " (embedding-grad=sorted, the GPU pipeline's choice)."],
+             np.float32)
     shape = tuple(ids_shape) + (dim,)
     dy = c.arg("dy", draw(rng, shape, np.float32))
     ids = draw_ids(rng, ids_shape, vocab).reshape(-1)
@@ -668,7 +669,7 @@ def embedding_grad_case(name, seed, vocab, dim, ids_shape, id_dtype,
     c.result = (expected, np.float32)
     c.run_lines = [RUN, RUN.replace("sdd-opt --sdd-lower-to-cpu",
                                     "sdd-opt --sdd-to-linalg=embedding-grad="
-                                    "dense --sdd-lower-to-cpu")]
+                                    "sorted --sdd-lower-to-cpu")]
     return c
 
 
@@ -1040,6 +1041,10 @@ def all_cases():
                             np.int32),
         embedding_grad_case("embedding_grad_i64_bad_ids", 904, 5, 8, (11,),
                             np.int64, bad_ids=(-1, 5, 1 << 40)),
+        # 300 positions and 300 ids: three chunks of the sort, three blocks
+        # of its offsets.
+        embedding_grad_case("embedding_grad_chunks", 905, 300, 4, (3, 100),
+                            np.int32, bad_ids=(-7, 300)),
         # sdd.cross_entropy
         cross_entropy_case("cross_entropy_i32", 1001, (2, 5, 20), np.int32),
         cross_entropy_case("cross_entropy_i64", 1002, (7, 13), np.int64),

@@ -69,7 +69,7 @@ void mlir::sdd::buildLowerToNVVMPipeline(OpPassManager &pm,
   // of the embedding gradient would run on one thread.
   ConvertSDDToLinalgOptions toLinalg;
   toLinalg.moeSort = "parallel";
-  toLinalg.embeddingGrad = "dense";
+  toLinalg.embeddingGrad = "sorted";
   toLinalg.moeProducts = "contraction";
   pm.addPass(createConvertSDDToLinalg(toLinalg));
   pm.addPass(createConvertElementwiseToLinalgPass());

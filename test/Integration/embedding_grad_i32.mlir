@@ -3,11 +3,11 @@
 //   /usr/bin/python3 scripts/gen_integration_tests.py
 // sdd.embedding_grad, dy [2, 9, 16], ids [2, 9] of i32 into a table [6, 16]; expected each position's row of
 // dy added to its id's row (numpy's add.at). Several positions share an id.
-// Lowered both ways: the scatter (the CPU's default) and the dense reduction
-// (embedding-grad=dense, the GPU pipeline's choice).
+// Lowered both ways: the scatter (the CPU's default) and the sum per id over the positions
+// grouped by id (embedding-grad=sorted, the GPU pipeline's choice).
 
 // RUN: cat %s %S/Inputs/compare.mlir | sdd-opt --sdd-lower-to-cpu | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s
-// RUN: cat %s %S/Inputs/compare.mlir | sdd-opt --sdd-to-linalg=embedding-grad=dense --sdd-lower-to-cpu | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s
+// RUN: cat %s %S/Inputs/compare.mlir | sdd-opt --sdd-to-linalg=embedding-grad=sorted --sdd-lower-to-cpu | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s
 
 // CHECK: case embedding_grad_i32
 // CHECK-NEXT: rel_err =

@@ -29,15 +29,16 @@ struct MoELoweringOptions {
 };
 
 /// Adds the patterns that rewrite every sdd op on tensors (forward and
-/// backward). `denseEmbeddingGrad`: the embedding gradient as a dense
-/// reduction over positions (for GPUs) instead of a scatter-add of rows.
+/// backward). `sortedEmbeddingGrad`: the embedding gradient as the
+/// positions grouped by id and a sum per id (parallel loops, for GPUs)
+/// instead of a scatter-add of rows, position after position.
 void populateSDDToLinalgPatterns(RewritePatternSet &patterns,
                                  MoELoweringOptions moe = {},
-                                 bool denseEmbeddingGrad = false);
+                                 bool sortedEmbeddingGrad = false);
 
 /// Adds the patterns of the backward ops only.
 void populateSDDGradToLinalgPatterns(RewritePatternSet &patterns,
-                                     bool denseEmbeddingGrad = false);
+                                     bool sortedEmbeddingGrad = false);
 
 /// Adds the patterns of the mixture-of-experts ops, forward and backward.
 void populateSDDMoEToLinalgPatterns(RewritePatternSet &patterns,

@@ -25,9 +25,13 @@ def ConvertSDDToLinalg : Pass<"sdd-to-linalg"> {
     parallel, and the same result. `sdd.embedding_grad` adds each
     position's row of the incoming gradient to its id's row of the table,
     position after position (`scf.for` over tensor slices, O(N D)); with
-    `embedding-grad=dense` (the GPU pipeline's choice) it is instead one
-    reduction over all positions per table element (O(V N D), but every
-    output is independent). The grouped expert products (each sorted row
+    `embedding-grad=sorted` (the GPU pipeline's choice) the positions are
+    instead grouped by id with the parallel sort above (the vocabulary as
+    the experts) and each table row is a sum over its id's positions, in
+    position order (the same result): O(N D) for the sums, and integer
+    work dominated by the counts per chunk of 128 positions and id
+    (O(N V)), every loop parallel (the dense alternative, a reduction over
+    all positions per table element, is O(V N D)). The grouped expert products (each sorted row
     times the weight of its expert) are a dot product per output inside the
     payload; with `moe-products=contraction` (the choice of the GPU
     pipeline, and of the CPU pipeline when it vectorises) they are instead
@@ -45,7 +49,8 @@ def ConvertSDDToLinalg : Pass<"sdd-to-linalg"> {
     Option<"embeddingGrad", "embedding-grad", "std::string",
            /*default=*/"\"scatter\"",
            "How sdd.embedding_grad lowers: 'scatter' (a row per position, "
-           "O(N D)) or 'dense' (a reduction per table element, for GPUs)">,
+           "O(N D)) or 'sorted' (positions grouped by id, a sum per id; "
+           "parallel, for GPUs)">,
     Option<"moeProducts", "moe-products", "std::string",
            /*default=*/"\"rows\"",
            "How the grouped MoE expert products lower: 'rows' (a dot "

@@ -395,51 +395,45 @@ Value emitEmbeddingScatter(OpBuilder &b, Location loc,
 }
 
 struct EmbeddingGradLowering : OpConversionPattern<EmbeddingGradOp> {
-  EmbeddingGradLowering(MLIRContext *ctx, bool dense)
-      : OpConversionPattern(ctx), dense(dense) {}
+  EmbeddingGradLowering(MLIRContext *ctx, bool sorted)
+      : OpConversionPattern(ctx), sorted(sorted) {}
 
   LogicalResult
   matchAndRewrite(EmbeddingGradOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
     RankedTensorType tableType = op.getType();
-    if (!dense) {
+    if (!sorted) {
       rewriter.replaceOp(op, emitEmbeddingScatter(rewriter, loc, tableType,
                                                   adaptor.getIds(),
                                                   adaptor.getResultGrad()));
       return success();
     }
-    unsigned positionRank = tensorTypeOf(adaptor.getIds()).getRank();
-    unsigned numDims = positionRank + 2;
-    // Loops: v, d, positions... A dense reduction over positions: O(V N D),
-    // but every output is independent (no host loop on the GPU).
-    SmallVector<unsigned> positionDims, dyDims;
-    for (unsigned i = 0; i < positionRank; ++i)
-      positionDims.push_back(i + 2);
-    dyDims = positionDims;
-    dyDims.push_back(1);
-    Value grad = emitReduction(
-        rewriter, loc, tableType.getShape(), tableType.getElementType(), 0.0,
-        {adaptor.getIds(), adaptor.getResultGrad()},
-        {selectDims(ctx, numDims, positionDims),
-         selectDims(ctx, numDims, dyDims)},
-        selectDims(ctx, numDims, {0, 1}), iterators(2, positionRank),
-        [](OpBuilder &b, Location loc, ValueRange args) -> Value {
-          Value id =
-              arith::IndexCastOp::create(b, loc, b.getIndexType(), args[0]);
-          Value matches =
-              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, id,
-                                    linalg::IndexOp::create(b, loc, 0));
-          Value sum = arith::AddFOp::create(b, loc, args[2], args[1]);
-          return arith::SelectOp::create(b, loc, matches, sum, args[2]);
-        });
-    rewriter.replaceOp(op, grad);
+    // The positions grouped by id, then a sum over each id's segment:
+    // every loop parallel (no host loop on the GPU), O(N D) for the sums.
+    RankedTensorType idsType = tensorTypeOf(adaptor.getIds());
+    int64_t positions = idsType.getNumElements();
+    int64_t dim = tableType.getShape()[1];
+    SmallVector<ReassociationIndices> allDims(1);
+    for (int64_t i = 0; i < idsType.getRank(); ++i)
+      allDims[0].push_back(i);
+    SmallVector<ReassociationIndices> rowDims = allDims;
+    rowDims.push_back({idsType.getRank()});
+    Value ids = tensor::CollapseShapeOp::create(
+        rewriter, loc,
+        RankedTensorType::get({positions}, idsType.getElementType()),
+        adaptor.getIds(), allDims);
+    Value rows = tensor::CollapseShapeOp::create(
+        rewriter, loc,
+        RankedTensorType::get({positions, dim}, tableType.getElementType()),
+        adaptor.getResultGrad(), rowDims);
+    rewriter.replaceOp(op, emitSortedSegmentSum(rewriter, loc, ids, rows,
+                                                tableType.getShape()[0]));
     return success();
   }
 
 private:
-  bool dense;
+  bool sorted;
 };
 
 struct CrossEntropyGradLowering : OpConversionPattern<CrossEntropyGradOp> {
@@ -492,9 +486,9 @@ struct CrossEntropyGradLowering : OpConversionPattern<CrossEntropyGradOp> {
 } // namespace
 
 void mlir::sdd::populateSDDGradToLinalgPatterns(RewritePatternSet &patterns,
-                                                bool denseEmbeddingGrad) {
+                                                bool sortedEmbeddingGrad) {
   patterns.add<EmbeddingGradLowering>(patterns.getContext(),
-                                      denseEmbeddingGrad);
+                                      sortedEmbeddingGrad);
   patterns
       .add<AttentionGradLowering, CrossEntropyGradLowering, LinearGradLowering,
            MatmulGradLowering, RMSNormGradLowering, RMSNormalizeGradLowering,

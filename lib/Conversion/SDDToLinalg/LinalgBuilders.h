@@ -38,6 +38,13 @@ SmallVector<IteratorType> iteratorKinds(StringRef kinds);
 /// A tensor of `shape` filled with `value`, the accumulator of a reduction.
 Value filledTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
                    Type elementType, double value);
+/// `out[v, :] = sum of rows[p, :]` over the positions p with `ids[p] == v`,
+/// in position order, for v < `buckets` (ids outside [0, buckets) add
+/// nothing): the positions grouped by id with the MoE lowering's parallel
+/// sort, then a sum over each id's segment. O(N (128 + N / 128 + log V) +
+/// N D + V D) work, all of it in parallel loops (MoEToLinalg.cpp).
+Value emitSortedSegmentSum(OpBuilder &b, Location loc, Value ids, Value rows,
+                           int64_t buckets);
 /// Splits the last axis of `value` ([..., N]) into [..., N / inner, inner].
 Value splitLastAxis(OpBuilder &b, Location loc, Value value, int64_t inner);
 /// Merges the last two axes of `value`, undoing splitLastAxis.

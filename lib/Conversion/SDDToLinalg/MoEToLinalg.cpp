@@ -363,7 +363,8 @@ Value emitParallelExpertCounts(OpBuilder &b, Location loc, Value flat,
 /// assignment's row (its chunk's first row for its expert plus the matches
 /// before it in the chunk), each row's expert (the offsets at or below it)
 /// and each row's assignment (found in the last chunk whose first row for
-/// that expert is at or below the row). O(n (kSortChunk + C + E)) work.
+/// that expert is at or below the row). O(n (kSortChunk + C + log E) + C^2 E
+/// + E^2 / kSortChunk) work (C E kSortChunk = n E for the chunk counts).
 ExpertGrouping emitParallelExpertGrouping(OpBuilder &b, Location loc,
                                           Value indices, int64_t experts) {
   RankedTensorType type = tensorTypeOf(indices);
@@ -376,12 +377,33 @@ ExpertGrouping emitParallelExpertGrouping(OpBuilder &b, Location loc,
   // sum_c counts[c, e]; offsets[e] = sum_{e' < e} totals[e'].
   Value counts = emitChunkCounts(b, loc, flat, experts);
   Value totals = emitChunkTotals(b, loc, counts);
-  Value offsets = emitIndexTensor(
-      b, loc, {experts + 1}, [&](OpBuilder &b, Location loc, ValueRange ivs) {
-        return emitPayloadCount(b, loc, zero, ivs[0],
+  // In two levels (sums of blocks of kSortChunk totals first): O(E (E /
+  // kSortChunk + kSortChunk)), not O(E^2), for an embedding gradient's
+  // vocabulary.
+  Value block = indexConstant(b, loc, kSortChunk);
+  Value blockTotals = emitIndexTensor(
+      b, loc, {chunkCount(experts)},
+      [&](OpBuilder &b, Location loc, ValueRange ivs) {
+        return emitPayloadCount(b, loc, chunkBegin(b, loc, ivs[0]),
+                                chunkEnd(b, loc, ivs[0], experts),
                                 [&](OpBuilder &b, Location loc, Value e) {
                                   return extractAt(b, loc, totals, {e});
                                 });
+      });
+  Value offsets = emitIndexTensor(
+      b, loc, {experts + 1},
+      [&](OpBuilder &b, Location loc, ValueRange ivs) -> Value {
+        Value blockOf = arith::DivUIOp::create(b, loc, ivs[0], block);
+        Value before = emitPayloadCount(
+            b, loc, zero, blockOf, [&](OpBuilder &b, Location loc, Value j) {
+              return extractAt(b, loc, blockTotals, {j});
+            });
+        Value within = emitPayloadCount(
+            b, loc, arith::MulIOp::create(b, loc, blockOf, block), ivs[0],
+            [&](OpBuilder &b, Location loc, Value e) {
+              return extractAt(b, loc, totals, {e});
+            });
+        return arith::AddIOp::create(b, loc, before, within);
       });
   // first[c, e] = offsets[e] + sum_{c' < c} counts[c', e]: the sorted row
   // of the first assignment of chunk c to expert e.
@@ -395,13 +417,15 @@ ExpertGrouping emitParallelExpertGrouping(OpBuilder &b, Location loc,
         return arith::AddIOp::create(
             b, loc, extractAt(b, loc, offsets, {ivs[1]}), before);
       });
-  // positions[a]: first[chunk, e] plus the matches before a in its chunk.
+  // positions[a]: first[chunk, e] plus the matches before a in its chunk
+  // (an index outside [0, E) has no row; it reads expert E - 1's instead).
   Value positions = emitIndexTensor(
       b, loc, {n}, [&](OpBuilder &b, Location loc, ValueRange ivs) -> Value {
         Value a = ivs[0];
         Value c = arith::DivUIOp::create(b, loc, a,
                                          indexConstant(b, loc, kSortChunk));
-        Value e = expertAt(b, loc, flat, a);
+        Value e = arith::MinUIOp::create(b, loc, expertAt(b, loc, flat, a),
+                                         indexConstant(b, loc, experts - 1));
         Value before =
             emitPayloadCount(b, loc, chunkBegin(b, loc, c), a,
                              [&](OpBuilder &b, Location loc, Value other) {
@@ -410,18 +434,42 @@ ExpertGrouping emitParallelExpertGrouping(OpBuilder &b, Location loc,
         return arith::AddIOp::create(b, loc, extractAt(b, loc, first, {c, e}),
                                      before);
       });
-  // rowExperts[r] = #{e in [1, E) : offsets[e] <= r}, the segment of r.
+  // rowExperts[r] = #{e in [1, E) : offsets[e] <= r}, the segment of r: a
+  // binary search over the non-decreasing offsets (ceil(log2 E) + 1 steps,
+  // for embedding gradients E is the vocabulary).
+  int64_t steps = 1;
+  while ((int64_t(1) << (steps - 1)) < experts)
+    ++steps;
   Value rowExperts = emitIndexTensor(
-      b, loc, {n}, [&](OpBuilder &b, Location loc, ValueRange ivs) {
-        return emitPayloadCount(
-            b, loc, indexConstant(b, loc, 1), indexConstant(b, loc, experts),
-            [&](OpBuilder &b, Location loc, Value e) {
-              return indexFromBool(
-                  b, loc,
+      b, loc, {n}, [&](OpBuilder &b, Location loc, ValueRange ivs) -> Value {
+        Value r = ivs[0], one = indexConstant(b, loc, 1);
+        auto search = scf::ForOp::create(
+            b, loc, zero, indexConstant(b, loc, steps), one,
+            ValueRange{one, indexConstant(b, loc, experts)},
+            [&](OpBuilder &b, Location loc, Value, ValueRange range) {
+              Value lo = range[0], hi = range[1];
+              Value active = arith::CmpIOp::create(
+                  b, loc, arith::CmpIPredicate::ult, lo, hi);
+              Value mid = arith::DivUIOp::create(
+                  b, loc, arith::AddIOp::create(b, loc, lo, hi),
+                  indexConstant(b, loc, 2));
+              Value below =
                   arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule,
-                                        extractAt(b, loc, offsets, {e}),
-                                        ivs[0]));
+                                        extractAt(b, loc, offsets, {mid}), r);
+              Value raise = arith::AndIOp::create(b, loc, active, below);
+              Value lower = arith::AndIOp::create(
+                  b, loc, active,
+                  arith::XOrIOp::create(
+                      b, loc, below,
+                      arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1)));
+              scf::YieldOp::create(
+                  b, loc,
+                  ValueRange{arith::SelectOp::create(
+                                 b, loc, raise,
+                                 arith::AddIOp::create(b, loc, mid, one), lo),
+                             arith::SelectOp::create(b, loc, lower, mid, hi)});
             });
+        return arith::SubIOp::create(b, loc, search.getResult(0), one);
       });
   // assignments[r]: the chunk is the last whose first row for the expert is
   // at or below r (first[., e] grows with the chunk); in it, the match
@@ -466,6 +514,17 @@ ExpertGrouping emitParallelExpertGrouping(OpBuilder &b, Location loc,
 //===----------------------------------------------------------------------===//
 // Dispatch, grouped products, segment sums, combine
 //===----------------------------------------------------------------------===//
+
+/// A sum over the sorted rows of expert `e`, the segment [offsets[e],
+/// offsets[e + 1]), built inside a linalg payload.
+Value emitSegmentSum(OpBuilder &b, Location loc, Value offsets, Value expert,
+                     Type elementType, TermBuilder term) {
+  Value begin = extractAt(b, loc, offsets, {expert});
+  Value end = extractAt(
+      b, loc, offsets,
+      {arith::AddIOp::create(b, loc, expert, indexConstant(b, loc, 1))});
+  return emitPayloadSum(b, loc, begin, end, elementType, term);
+}
 
 /// Dispatch: `rows[p, :] = tokens[t, :]` for the sorted row p of assignment
 /// `t * k + s`, times `gates[t, s]` when gates are given.
@@ -555,17 +614,6 @@ Value emitGroupedProductWithWeight(OpBuilder &b, Location loc, Value rows,
       {weight}, {selectDims(ctx, 3, {0, 2, 1})},
       [](OpBuilder &, Location, ValueRange args) -> Value { return args[0]; });
   return emitGroupedProduct(b, loc, rows, transposed, experts, contraction);
-}
-
-/// A sum over the sorted rows of expert `e`, the segment [offsets[e],
-/// offsets[e + 1]), built inside a linalg payload.
-Value emitSegmentSum(OpBuilder &b, Location loc, Value offsets, Value expert,
-                     Type elementType, TermBuilder term) {
-  Value begin = extractAt(b, loc, offsets, {expert});
-  Value end = extractAt(
-      b, loc, offsets,
-      {arith::AddIOp::create(b, loc, expert, indexConstant(b, loc, 1))});
-  return emitPayloadSum(b, loc, begin, end, elementType, term);
 }
 
 /// `out[e, n, m] = sum_{p in segment e} lhs[p, n] * rhs[p, m]`: the weight
@@ -1237,6 +1285,32 @@ struct MoEAuxLossGradLowering : OpConversionPattern<MoEAuxLossGradOp> {
 };
 
 } // namespace
+
+Value mlir::sdd::detail::emitSortedSegmentSum(OpBuilder &b, Location loc,
+                                              Value ids, Value rows,
+                                              int64_t buckets) {
+  int64_t n = tensorTypeOf(ids).getShape()[0];
+  RankedTensorType rowType = tensorTypeOf(rows);
+  Value indices = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get({n, 1}, tensorTypeOf(ids).getElementType()),
+      ids, SmallVector<ReassociationIndices>{{0, 1}});
+  ExpertGrouping grouping =
+      emitParallelExpertGrouping(b, loc, indices, buckets);
+  auto type = RankedTensorType::get({buckets, rowType.getShape()[1]},
+                                    rowType.getElementType());
+  return emitElementwise(
+      b, loc, type, {}, {},
+      [&](OpBuilder &b, Location loc, ValueRange) -> Value {
+        Value d = linalg::IndexOp::create(b, loc, 1);
+        return emitSegmentSum(
+            b, loc, grouping.offsets, linalg::IndexOp::create(b, loc, 0),
+            type.getElementType(),
+            [&](OpBuilder &b, Location loc, Value r) -> Value {
+              Value position = extractAt(b, loc, grouping.assignments, {r});
+              return extractAt(b, loc, rows, {position, d});
+            });
+      });
+}
 
 void mlir::sdd::populateSDDMoEToLinalgPatterns(RewritePatternSet &patterns,
                                                MoELoweringOptions options) {

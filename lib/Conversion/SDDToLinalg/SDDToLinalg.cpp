@@ -343,9 +343,9 @@ struct ConvertSDDToLinalgPass
           << moeSort << "'";
       return signalPassFailure();
     }
-    if (embeddingGrad != "scatter" && embeddingGrad != "dense") {
+    if (embeddingGrad != "scatter" && embeddingGrad != "sorted") {
       getOperation()->emitError("sdd-to-linalg: embedding-grad must be "
-                                "'scatter' or 'dense', not '")
+                                "'scatter' or 'sorted', not '")
           << embeddingGrad << "'";
       return signalPassFailure();
     }
@@ -364,7 +364,7 @@ struct ConvertSDDToLinalgPass
     MoELoweringOptions moe;
     moe.parallelSort = moeSort == "parallel";
     moe.groupedContractions = moeProducts == "contraction";
-    populateSDDToLinalgPatterns(patterns, moe, embeddingGrad == "dense");
+    populateSDDToLinalgPatterns(patterns, moe, embeddingGrad == "sorted");
     llvm::SmallPtrSet<Operation *, 16> existing;
     getOperation()->walk([&](linalg::GenericOp op) { existing.insert(op); });
     if (failed(applyPartialConversion(getOperation(), target,
@@ -390,11 +390,11 @@ struct ConvertSDDToLinalgPass
 
 void mlir::sdd::populateSDDToLinalgPatterns(RewritePatternSet &patterns,
                                             MoELoweringOptions moe,
-                                            bool denseEmbeddingGrad) {
+                                            bool sortedEmbeddingGrad) {
   patterns.add<AttentionLowering, CrossEntropyLowering, EmbeddingLowering,
                LinearLowering, MatmulLowering, RMSNormLowering,
                RMSNormalizeLowering, ResidualAddLowering, RoPELowering,
                ScaleLowering, SwiGLULowering>(patterns.getContext());
-  populateSDDGradToLinalgPatterns(patterns, denseEmbeddingGrad);
+  populateSDDGradToLinalgPatterns(patterns, sortedEmbeddingGrad);
   populateSDDMoEToLinalgPatterns(patterns, moe);
 }
