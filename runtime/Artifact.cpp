@@ -138,6 +138,16 @@ bool parseManifestJSON(const json &root, Manifest &manifest,
     }
     manifest.target = target->get<std::string>();
   }
+  auto arguments = root.find("arguments");
+  if (arguments != root.end()) {
+    if (!arguments->is_string() ||
+        (*arguments != "host" && *arguments != "device")) {
+      problem =
+          "arguments must be \"host\" or \"device\", not " + arguments->dump();
+      return false;
+    }
+    manifest.arguments = arguments->get<std::string>();
+  }
   auto config = root.find("config");
   if (config == root.end() || !config->is_object()) {
     problem = "missing config";
@@ -309,12 +319,15 @@ std::unique_ptr<Artifact> Artifact::open(const std::string &soPath,
     return nullptr;
   if (!parseManifest(text, jsonPath, artifact->info, error))
     return nullptr;
-  if (artifact->info.target == "cuda") {
+  if (artifact->info.target == "cuda" || artifact->deviceArguments()) {
     char why[512];
     if (!sdd_cuda_probe(why, sizeof(why))) {
       error = soPath +
-              ": the artifact was compiled for an NVIDIA GPU (target "
-              "cuda), but " +
+              (artifact->info.target == "cuda"
+                   ? ": the artifact was compiled for an NVIDIA GPU (target "
+                     "cuda), but "
+                   : ": the artifact takes device pointers (arguments "
+                     "\"device\"), but ") +
               why;
       return nullptr;
     }
@@ -350,8 +363,104 @@ std::unique_ptr<Artifact> Artifact::open(const std::string &soPath,
 }
 
 Artifact::~Artifact() {
+  for (auto &[host, copy] : resident)
+    mgpuMemFree(copy.device, nullptr);
   if (handle)
     dlclose(handle);
+}
+
+void *Artifact::stream() {
+  if (!copyStream)
+    copyStream = mgpuStreamCreate();
+  return copyStream;
+}
+
+void *Artifact::residentAddress(const void *host) const {
+  const char *address = static_cast<const char *>(host);
+  auto it = resident.upper_bound(address);
+  if (it == resident.begin())
+    return nullptr;
+  --it;
+  size_t offset = static_cast<size_t>(address - it->first);
+  if (offset >= it->second.bytes)
+    return nullptr;
+  return static_cast<char *>(it->second.device) + offset;
+}
+
+Artifact::Argument Artifact::paramArgument(float *base, const ParamInfo &param,
+                                           bool read, bool written) const {
+  return {base + param.offset, static_cast<size_t>(param.numel) * sizeof(float),
+          read, written};
+}
+
+Artifact::Argument Artifact::wholeArgument(const float *base, bool read,
+                                           bool written) const {
+  return {const_cast<float *>(base),
+          static_cast<size_t>(info.numParams) * sizeof(float), read, written};
+}
+
+Artifact::Argument Artifact::tokensArgument(const int32_t *tokens) const {
+  return {const_cast<int32_t *>(tokens),
+          static_cast<size_t>(info.batchSize * info.seqLen) * sizeof(int32_t),
+          true, false};
+}
+
+void Artifact::keepOnDevice(float *host, int64_t count) {
+  if (!deviceArguments() || residentAddress(host))
+    return;
+  size_t bytes = static_cast<size_t>(count) * sizeof(float);
+  void *device = mgpuMemAlloc(bytes, nullptr, false);
+  mgpuMemcpy(device, host, bytes, stream());
+  mgpuStreamSynchronize(stream());
+  resident[reinterpret_cast<const char *>(host)] = {device, bytes};
+}
+
+void Artifact::copyToHost(float *host) {
+  auto it = resident.find(reinterpret_cast<const char *>(host));
+  if (it == resident.end())
+    return;
+  mgpuMemcpy(host, it->second.device, it->second.bytes, stream());
+  mgpuStreamSynchronize(stream());
+}
+
+void Artifact::call(EntryFn fn, const std::vector<Argument> &arguments) {
+  args.clear();
+  if (!deviceArguments()) {
+    for (const Argument &argument : arguments)
+      args.push_back(argument.host);
+    fn(args.data());
+    return;
+  }
+  // Device arguments: keepOnDevice arrays as they are; every other host
+  // array staged once per call (adamw_update passes params, m and v twice).
+  std::map<void *, Argument> stagedBy;
+  for (const Argument &argument : arguments) {
+    if (residentAddress(argument.host))
+      continue;
+    auto [it, inserted] = stagedBy.try_emplace(argument.host, argument);
+    it->second.read |= argument.read;
+    it->second.written |= argument.written;
+  }
+  std::map<void *, void *> staged;
+  for (auto &[host, argument] : stagedBy) {
+    void *device = mgpuMemAlloc(argument.bytes, stream(), false);
+    if (argument.read)
+      mgpuMemcpy(device, host, argument.bytes, stream());
+    staged[host] = device;
+  }
+  for (const Argument &argument : arguments) {
+    void *device = residentAddress(argument.host);
+    args.push_back(device ? device : staged[argument.host]);
+  }
+  mgpuStreamSynchronize(stream());
+  // The entry synchronises its own stream before it returns.
+  fn(args.data());
+  for (auto &[host, argument] : stagedBy)
+    if (argument.written)
+      mgpuMemcpy(host, staged[host], argument.bytes, stream());
+  mgpuStreamSynchronize(stream());
+  for (auto &[host, device] : staged)
+    mgpuMemFree(device, stream());
 }
 
 bool Artifact::checkConfig(const Config &config, std::string &error) const {
@@ -367,69 +476,74 @@ bool Artifact::checkConfig(const Config &config, std::string &error) const {
 float Artifact::gradStep(float *params, const int32_t *tokens,
                          const int32_t *targets, float *grads) {
   float loss = 0;
-  args.clear();
+  std::vector<Argument> arguments;
   for (const ParamInfo &param : info.params)
-    args.push_back(params + param.offset);
-  args.push_back(const_cast<int32_t *>(tokens));
-  args.push_back(const_cast<int32_t *>(targets));
-  args.push_back(&loss);
+    arguments.push_back(paramArgument(params, param, true, false));
+  arguments.push_back(tokensArgument(tokens));
+  arguments.push_back(tokensArgument(targets));
+  arguments.push_back({&loss, sizeof(float), false, true});
   for (const ParamInfo &param : info.params)
-    args.push_back(grads + param.offset);
-  fns[GradStep](args.data());
+    arguments.push_back(paramArgument(grads, param, false, true));
+  call(fns[GradStep], arguments);
   return loss;
 }
 
 float Artifact::evalLoss(float *params, const int32_t *tokens,
                          const int32_t *targets) {
   float loss = 0;
-  args.clear();
+  std::vector<Argument> arguments;
   for (const ParamInfo &param : info.params)
-    args.push_back(params + param.offset);
-  args.push_back(const_cast<int32_t *>(tokens));
-  args.push_back(const_cast<int32_t *>(targets));
-  args.push_back(&loss);
-  fns[EvalLoss](args.data());
+    arguments.push_back(paramArgument(params, param, true, false));
+  arguments.push_back(tokensArgument(tokens));
+  arguments.push_back(tokensArgument(targets));
+  arguments.push_back({&loss, sizeof(float), false, true});
+  call(fns[EvalLoss], arguments);
   return loss;
 }
 
 void Artifact::logits(float *params, const int32_t *tokens, float *logits) {
-  args.clear();
+  std::vector<Argument> arguments;
   for (const ParamInfo &param : info.params)
-    args.push_back(params + param.offset);
-  args.push_back(const_cast<int32_t *>(tokens));
-  args.push_back(logits);
-  fns[Logits](args.data());
+    arguments.push_back(paramArgument(params, param, true, false));
+  arguments.push_back(tokensArgument(tokens));
+  arguments.push_back(
+      {logits,
+       static_cast<size_t>(info.batchSize * info.seqLen * info.vocabSize) *
+           sizeof(float),
+       false, true});
+  call(fns[Logits], arguments);
 }
 
 void Artifact::moeStats(float *params, const int32_t *tokens, float *stats) {
   if (!statsFn)
     return;
-  args.clear();
+  std::vector<Argument> arguments;
   for (const ParamInfo &param : info.params)
-    args.push_back(params + param.offset);
-  args.push_back(const_cast<int32_t *>(tokens));
-  args.push_back(stats);
-  statsFn(args.data());
+    arguments.push_back(paramArgument(params, param, true, false));
+  arguments.push_back(tokensArgument(tokens));
+  arguments.push_back({stats, info.stats.size() * sizeof(float), false, true});
+  call(statsFn, arguments);
 }
 
 float Artifact::gradSqNorm(const float *grads) {
   float sum = 0;
-  void *callArgs[2] = {const_cast<float *>(grads), &sum};
-  fns[GradSqNorm](callArgs);
+  call(fns[GradSqNorm],
+       {wholeArgument(grads, true, false), {&sum, sizeof(float), false, true}});
   return sum;
 }
 
 void Artifact::adamwUpdate(float *params, const float *grads, float *m,
                            float *v, const float *decayMask,
                            const float hyper[8]) {
-  void *callArgs[9] = {params,
-                       const_cast<float *>(grads),
-                       m,
-                       v,
-                       const_cast<float *>(decayMask),
-                       const_cast<float *>(hyper),
-                       params,
-                       m,
-                       v};
-  fns[AdamWUpdate](callArgs);
+  // Inputs, then the updated params, m and v (the same arrays).
+  call(fns[AdamWUpdate],
+       {wholeArgument(params, true, false),
+        wholeArgument(grads, true, false),
+        wholeArgument(m, true, false),
+        wholeArgument(v, true, false),
+        wholeArgument(decayMask, true, false),
+        {const_cast<float *>(hyper), 8 * sizeof(float), true, false},
+        wholeArgument(params, false, true),
+        wholeArgument(m, false, true),
+        wholeArgument(v, false, true)});
 }

@@ -174,6 +174,7 @@ int sddrt::runSample(const SampleOptions &options) {
     for (size_t i = 0; i < context.size(); ++i)
       std::fprintf(stdout, "%s%d", i ? " " : "", context[i]);
   std::fflush(stdout);
+  artifact.keepOnDevice(state.params.data(), artifact.numParams());
   for (int64_t i = 0; i < options.tokens; ++i) {
     int64_t length = std::min<int64_t>(T, context.size());
     std::fill(tokens.begin(), tokens.end(), 0);

@@ -259,15 +259,19 @@ int dumpStep0(const TrainOptions &options, const Config &config,
   reader.next(batch.data());
   splitBatch(batch, B, T, inputs, targets);
   std::vector<float> initial = state.params, grads(n);
+  std::vector<float> mask = decayMask(manifest);
+  artifact.keepOnDevice(grads.data(), n);
+  artifact.keepOnDevice(mask.data(), n);
   float loss = artifact.gradStep(state.params.data(), inputs.data(),
                                  targets.data(), grads.data());
   float sum = artifact.gradSqNorm(grads.data());
   float hyper[8];
   int64_t step = state.step + 1;
   adamwHyper(config.train, step, sum, hyper);
-  std::vector<float> mask = decayMask(manifest);
   artifact.adamwUpdate(state.params.data(), grads.data(), state.m.data(),
                        state.v.data(), mask.data(), hyper);
+  artifact.copyToHost(grads.data());
+  artifact.copyToHost(state.params.data());
   float gradNorm = std::sqrt(sum);
   float lr = hyper[0];
 
@@ -435,6 +439,11 @@ int sddrt::runTrain(const TrainOptions &options) {
     }
   }
 
+  // With a device-argument artifact the parameters and the Adam state stay
+  // on the GPU; the host copies are brought back for checkpoints and dumps.
+  artifact.keepOnDevice(state.params.data(), manifest.numParams);
+  artifact.keepOnDevice(state.m.data(), manifest.numParams);
+  artifact.keepOnDevice(state.v.data(), manifest.numParams);
   if (dumping)
     return dumpStep0(options, config, artifact, state, trainReader);
 
@@ -484,6 +493,8 @@ int sddrt::runTrain(const TrainOptions &options) {
 
   const int64_t n = manifest.numParams;
   std::vector<float> grads(n), mask = decayMask(manifest);
+  artifact.keepOnDevice(grads.data(), n);
+  artifact.keepOnDevice(mask.data(), n);
   std::vector<int32_t> batch(B * (T + 1)), inputs(B * T), targets(B * T);
   Progress progress(train.steps);
   auto evaluate = [&]() {
@@ -500,6 +511,8 @@ int sddrt::runTrain(const TrainOptions &options) {
   auto checkpoint = [&](int64_t step) {
     std::string path =
         outDir + "/ckpt-" + std::to_string(step) + ".safetensors";
+    for (std::vector<float> *host : {&state.params, &state.m, &state.v})
+      artifact.copyToHost(host->data());
     if (!saveCheckpoint(path, config, manifest, state, error))
       return false;
     progress.line("step " + std::to_string(step) + ": wrote " + path);

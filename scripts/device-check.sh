@@ -299,7 +299,7 @@ rate = statistics.median(rates)
 print("%.2f ms|%.0f tok/s" % (8 * 128 / rate * 1e3, rate))
 EOF
 )
-        row time "$what" "sdd $kind" "${ms%%|*}" - INFO "${ms#*|}; includes the host copies of parameters, gradients and Adam state"
+        row time "$what" "sdd $kind" "${ms%%|*}" - INFO "${ms#*|}; parameters, gradients and Adam state stay on the GPU"
       else
         row time "$what" "sdd $kind" - - FAIL "$(tail -1 "$out/train-$variant-$kind.log")"
         status=1

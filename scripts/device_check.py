@@ -35,6 +35,12 @@ TOL_BF16 = 1e-2
 # Ops whose kernels include matrix products, which take bf16 operands in the
 # tensor-core builds.
 MATMUL_OPS = {"linear", "linear_groups", "matmul", "attention"}
+# The MoE experts (tensor cores for the expert products since their grouped
+# contractions): two SDD normalisations and SwiGLU in a row make their
+# gradients cancel more than one layer's; measured 0.4-1.0e-2 in bf16
+# (scripts/device-check.sh selftest), bounded like the MoE models' dumps.
+MOE_MATMUL_OPS = {"moe_experts"}
+TOL_BF16_MOE = 3e-2
 
 
 def add_row(rows_path, section, name, variant, value, limit, status, note=""):
@@ -86,6 +92,8 @@ def run_function(lib, spec, inputs):
 def flavor_tolerance(flavor, op):
     if "bf16" in flavor and op in MATMUL_OPS:
         return TOL_BF16
+    if "bf16" in flavor and op in MOE_MATMUL_OPS:
+        return TOL_BF16_MOE
     return TOL_F32
 
 
@@ -137,6 +145,24 @@ def call_entry(lib, name, pointers):
     fn(array)
 
 
+def call_with_arrays(lib, name, arrays, device):
+    """call_entry with numpy arrays; with `device` (an artifact whose
+    manifest says "arguments": "device") through CUDA copies made with
+    PyTorch, copied back after the call (an array may appear twice)."""
+    if not device:
+        call_entry(lib, name, [a.ctypes.data for a in arrays])
+        return
+    import torch
+    copies = {}
+    for a in arrays:
+        if id(a) not in copies:
+            copies[id(a)] = torch.from_numpy(a).cuda()
+    call_entry(lib, name, [copies[id(a)].data_ptr() for a in arrays])
+    torch.cuda.synchronize()
+    for a in arrays:
+        a[...] = copies[id(a)].cpu().numpy()
+
+
 def cmd_optimizer(device_dir, rows, variants):
     """sdd_grad_sq_norm and sdd_adamw_update of the model artifacts."""
     seed = int.from_bytes(os.urandom(4), "little")
@@ -150,12 +176,14 @@ def cmd_optimizer(device_dir, rows, variants):
         cpu = ctypes.CDLL(base + "-cpu.so")
         for flavor in ("cuda",):
             gpu = ctypes.CDLL("%s-%s.so" % (base, flavor))
+            with open("%s-%s.json" % (base, flavor)) as f:
+                device = json.load(f).get("arguments") == "device"
             grads = rng.standard_normal(n).astype(np.float32)
             sums = []
             for lib in (cpu, gpu):
                 out = np.full(1, np.nan, dtype=np.float32)
-                call_entry(lib, "sdd_grad_sq_norm",
-                           [grads.ctypes.data, out.ctypes.data])
+                call_with_arrays(lib, "sdd_grad_sq_norm", [grads, out],
+                                 device and lib is gpu)
                 sums.append(out)
             err = rel_err(sums[1], sums[0])
             ok = err < TOL_F32
@@ -172,11 +200,9 @@ def cmd_optimizer(device_dir, rows, variants):
             results = []
             for lib in (cpu, gpu):
                 p, mm, vv = params.copy(), m.copy(), v.copy()
-                call_entry(lib, "sdd_adamw_update",
-                           [p.ctypes.data, grads.ctypes.data, mm.ctypes.data,
-                            vv.ctypes.data, mask.ctypes.data,
-                            hyper.ctypes.data, p.ctypes.data, mm.ctypes.data,
-                            vv.ctypes.data])
+                call_with_arrays(lib, "sdd_adamw_update",
+                                 [p, grads, mm, vv, mask, hyper, p, mm, vv],
+                                 device and lib is gpu)
                 results.append((p - params, mm, vv))
             errs = [rel_err(g, c) for g, c in zip(results[1], results[0])]
             worst = max(errs)

@@ -95,6 +95,15 @@ cl::opt<bool> useMma("mma",
                      cl::desc("With --target cuda: matrix products on tensor "
                               "cores (bf16 operands, f32 accumulation)"),
                      cl::init(true));
+cl::opt<bool> deviceArguments(
+    "device-arguments",
+    cl::desc("With --target cuda (default on): the entry points take device "
+             "pointers, so that sdd-train keeps the parameters, gradients "
+             "and Adam state on the GPU; off: host pointers, copied to the "
+             "device and back on every call. With --target cuda-emulated "
+             "(default off; testing): the manifest says device arguments, "
+             "so that sdd-train stages them through the CUDA layer"),
+    cl::init(false));
 cl::opt<bool> recompute(
     "recompute",
     cl::desc("CPU: the backward pass recomputes what it needs from the "
@@ -145,12 +154,19 @@ entryPointsFor(const sddrt::Config &config) {
   return entries;
 }
 
+/// --device-arguments, with its default for the target.
+bool useDeviceArguments() {
+  return deviceArguments.getNumOccurrences() ? deviceArguments
+                                             : target == Target::CUDA;
+}
+
 std::string manifestFor(const sddrt::Config &config,
                         ArrayRef<sdd::ParameterSpec> params) {
   nlohmann::ordered_json manifest;
   manifest["format"] = "sdd-artifact-1";
   // Emulated GPU kernels run on the CPU like any CPU artifact.
   manifest["target"] = target == Target::CUDA ? "cuda" : "cpu";
+  manifest["arguments"] = useDeviceArguments() ? "device" : "host";
   manifest["config"] =
       nlohmann::ordered_json::parse(sddrt::configToJSON(config));
   manifest["batch_size"] = config.train.batchSize;
@@ -268,6 +284,8 @@ int main(int argc, char **argv) {
   if (elementTypeName != "f32" && elementTypeName != "f64")
     return fail("--element-type must be f32 or f64, got '" + elementTypeName +
                 "'");
+  if (target == Target::CPU && deviceArguments.getNumOccurrences())
+    return fail("--device-arguments is for --target cuda or cuda-emulated");
   if (elementTypeName == "f64" && emitKind != Emit::MLIR)
     return fail("--element-type=f64 is only for --emit=mlir; artifacts are "
                 "f32");
@@ -338,6 +356,7 @@ int main(int argc, char **argv) {
       sdd::LowerToNVVMOptions options;
       options.cABI = true;
       options.emulate = target == Target::CUDAEmulated;
+      options.hostArguments = !useDeviceArguments();
       options.mma = useMma;
       sdd::buildLowerToNVVMPipeline(pm, options);
     }

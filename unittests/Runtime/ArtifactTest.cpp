@@ -58,6 +58,7 @@ TEST(ArtifactTest, ParsesTheFakeManifest) {
   EXPECT_EQ(norm->init.kind, InitRule::Kind::Constant);
   EXPECT_EQ(norm->init.value, 1.0);
   EXPECT_EQ(manifest.entries[Artifact::AdamWUpdate], "sdd_adamw_update");
+  EXPECT_EQ(manifest.arguments, "host");
 }
 
 TEST(ArtifactTest, ManifestErrors) {
@@ -151,6 +152,10 @@ TEST(ArtifactTest, ManifestErrors) {
   EXPECT_EQ(manifestError(m),
             "m.json: bad artifact manifest: parameter "
             "'layers.0.attn_norm.weight': weight_decay must be true or false");
+  m = good;
+  m["arguments"] = "gpu";
+  EXPECT_EQ(manifestError(m), "m.json: bad artifact manifest: arguments must "
+                              "be \"host\" or \"device\", not \"gpu\"");
   m = good;
   m["entries"].erase("logits");
   EXPECT_EQ(manifestError(m), "m.json: bad artifact manifest: entries has no "

@@ -12,6 +12,7 @@
 #include "sddrt/Config.h"
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -52,6 +53,11 @@ struct Manifest {
   /// "moe.0.lb", and its symbol (empty when there are none).
   std::vector<std::string> stats;
   std::string statsEntry;
+  /// "host" (the entry points take host pointers; a CUDA artifact copies
+  /// them to the device and back on every call) or "device" (a CUDA
+  /// artifact's entry points take device pointers: Artifact stages the
+  /// caller's host arrays, and keeps those of keepOnDevice there).
+  std::string arguments = "host";
 
   const ParamInfo *find(const std::string &name) const;
 };
@@ -105,9 +111,40 @@ public:
   void adamwUpdate(float *params, const float *grads, float *m, float *v,
                    const float *decayMask, const float hyper[8]);
 
+  /// With device arguments: `host` (`count` floats, e.g. the parameters or
+  /// the Adam state) lives on the device from now on. Calls that pass it use
+  /// the device copy, which they read and update there; the host array is
+  /// stale after a call that writes it until copyToHost. Otherwise a no-op
+  /// (the artifact works on the host array).
+  void keepOnDevice(float *host, int64_t count);
+  /// Brings the device copy of a keepOnDevice array back into it.
+  void copyToHost(float *host);
+
 private:
   Artifact() = default;
   using EntryFn = void (*)(void **);
+
+  /// One argument of an entry call: a host array of `bytes`, read and/or
+  /// written by the entry.
+  struct Argument {
+    void *host;
+    size_t bytes;
+    bool read, written;
+  };
+  /// Calls `fn` with `arguments`: host pointers, or with device arguments
+  /// their device copies (those of keepOnDevice, else staged for the call:
+  /// copied in when read, out when written).
+  void call(EntryFn fn, const std::vector<Argument> &arguments);
+  bool deviceArguments() const { return info.arguments == "device"; }
+  void *stream();
+  /// The device address of `host` inside a keepOnDevice array, else null.
+  void *residentAddress(const void *host) const;
+  /// One parameter's slice of a flat buffer, a whole flat buffer, and a
+  /// batch of token ids (read).
+  Argument paramArgument(float *base, const ParamInfo &param, bool read,
+                         bool written) const;
+  Argument wholeArgument(const float *base, bool read, bool written) const;
+  Argument tokensArgument(const int32_t *tokens) const;
 
   std::string soPath;
   Manifest info;
@@ -115,6 +152,13 @@ private:
   EntryFn fns[5] = {};
   EntryFn statsFn = nullptr;
   std::vector<void *> args;
+  struct Resident {
+    void *device;
+    size_t bytes;
+  };
+  /// Device copies of keepOnDevice arrays, by host address.
+  std::map<const char *, Resident> resident;
+  void *copyStream = nullptr;
 };
 
 } // namespace sddrt

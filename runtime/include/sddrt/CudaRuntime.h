@@ -11,6 +11,7 @@
 #ifndef SDDRT_CUDARUNTIME_H
 #define SDDRT_CUDARUNTIME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,14 @@ void sdd_cuda_get_allocator_stats(struct sdd_cuda_allocator_stats *stats);
 /// not run leaves garbage behind. Tests install their own.
 typedef void (*sdd_cuda_error_handler)(const char *message);
 void sdd_cuda_set_error_handler(sdd_cuda_error_handler handler);
+
+/// The mgpu* functions that runtime code calls too (MLIR's signatures):
+/// Artifact stages the arguments of device-argument artifacts with them.
+void *mgpuStreamCreate(void);
+void mgpuStreamSynchronize(void *stream);
+void *mgpuMemAlloc(uint64_t sizeBytes, void *stream, bool isHostShared);
+void mgpuMemFree(void *ptr, void *stream);
+void mgpuMemcpy(void *dst, void *src, size_t sizeBytes, void *stream);
 
 /// Forgets the driver, context and caches (for tests that swap drivers; the
 /// environment variable SDD_CUDA_DRIVER names a driver library to use
