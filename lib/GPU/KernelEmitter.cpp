@@ -163,8 +163,9 @@ SmallVector<Value> KernelEmitter::emitPayload(OpBuilder &b, Location loc,
   unsigned numInputs = op.getNumDpsInputs();
   for (OpOperand *input : op.getDpsInputOperands()) {
     BlockArgument arg = op.getMatchingBlockArgument(input);
-    // Inputs the payload never reads need no load.
-    if (!arg.use_empty())
+    // Inputs the payload never reads need no load, nor those that `base`
+    // maps (a fused epilogue's reduction result).
+    if (!arg.use_empty() && !mapping.contains(arg))
       mapping.map(arg, loadInput(b, loc, op, input, loopIdx));
   }
   for (auto [i, out] : llvm::enumerate(outs))
@@ -347,7 +348,8 @@ LogicalResult KernelEmitter::emitTiled(const OpInfo &info,
 
 LogicalResult KernelEmitter::emitReduction(const OpInfo &info,
                                            const Combiners &combiners,
-                                           bool blockPerOutput) {
+                                           bool blockPerOutput,
+                                           linalg::LinalgOp epilogue) {
   linalg::LinalgOp op = info.op;
   Location loc = op.getLoc();
   OpBuilder b(op);
@@ -368,7 +370,10 @@ LogicalResult KernelEmitter::emitReduction(const OpInfo &info,
                                      gpu::AddressSpace::Workgroup)));
   Launch launch =
       createLaunch(b, op, ceilDiv(numOutputPoints, outputsPerBlock), blockSize,
-                   blockPerOutput ? "block_reduce" : "warp_reduce", workgroup);
+                   blockPerOutput ? "block_reduce"
+                   : epilogue     ? "row_epilogue"
+                                  : "warp_reduce",
+                   workgroup);
   IRMapping base;
   sinkHostScalars(b, op, base);
 
@@ -434,11 +439,36 @@ LogicalResult KernelEmitter::emitReduction(const OpInfo &info,
         values[o] = combine(b, o, values[o],
                             shuffleXor(b, loc, values[o], offset, kWarpSize));
   };
-  warpReduce(b, partials);
-
   Value zero = constantIndex(b, loc, 0);
   Value isLeader =
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane, zero);
+  SmallVector<Value> full = idx;
+  for (Value &v : full)
+    if (!v)
+      v = zero;
+  SmallVector<SmallVector<Value>> outIndices;
+  for (unsigned o = 0; o < numOutputs; ++o) {
+    OpOperand *init = op.getDpsInitOperand(o);
+    outIndices.push_back(
+        applyMap(b, loc, op.getMatchingIndexingMap(init), full));
+  }
+  // The payload's own combiner order: combiner(f(ins), out).
+  auto withInitial = [&](OpBuilder &b, unsigned o, Value total) {
+    OpOperand *init = op.getDpsInitOperand(o);
+    Value initial = memref::LoadOp::create(b, loc, init->get(), outIndices[o]);
+    Value outArg = op.getMatchingBlockArgument(init);
+    return combiners.ops[o]->getOperand(0) == outArg
+               ? combine(b, o, initial, total)
+               : combine(b, o, total, initial);
+  };
+  // With an epilogue every lane needs the result: lane 0 folds the initial
+  // value in before the butterfly (every lane reading it after lane 0
+  // stored the result would race).
+  if (epilogue)
+    for (unsigned o = 0; o < numOutputs; ++o)
+      partials[o] = arith::SelectOp::create(
+          b, loc, isLeader, withInitial(b, o, partials[o]), partials[o]);
+  warpReduce(b, partials);
   if (blockPerOutput) {
     // Warp leaders meet in shared memory; the first warp combines them.
     auto attributions = launch.op.getWorkgroupAttributions();
@@ -471,29 +501,109 @@ LogicalResult KernelEmitter::emitReduction(const OpInfo &info,
   Value store = valid
                     ? arith::AndIOp::create(b, loc, isLeader, valid).getResult()
                     : isLeader;
-  auto ifOp = scf::IfOp::create(b, loc, store, false);
-  b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-  for (unsigned o = 0; o < numOutputs; ++o) {
-    SmallVector<Value> full = idx;
-    for (Value &v : full)
-      if (!v)
-        v = zero;
-    OpOperand *init = op.getDpsInitOperand(o);
-    SmallVector<Value> outIdx =
-        applyMap(b, loc, op.getMatchingIndexingMap(init), full);
-    Value initial = memref::LoadOp::create(b, loc, init->get(), outIdx);
-    // The payload's own combiner order: combiner(f(ins), out).
-    Operation *combiner = combiners.ops[o];
-    Value outArg = op.getMatchingBlockArgument(init);
-    Value result = combiner->getOperand(0) == outArg
-                       ? combine(b, o, initial, partials[o])
-                       : combine(b, o, partials[o], initial);
-    memref::StoreOp::create(b, loc, result, init->get(), outIdx);
+  SmallVector<Value> results = partials;
+  {
+    OpBuilder::InsertionGuard guard(b);
+    auto ifOp = scf::IfOp::create(b, loc, store, false);
+    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    for (unsigned o = 0; o < numOutputs; ++o) {
+      if (!epilogue)
+        results[o] = withInitial(b, o, partials[o]);
+      memref::StoreOp::create(b, loc, results[o],
+                              op.getDpsInitOperand(o)->get(), outIndices[o]);
+    }
   }
+  if (!epilogue)
+    return success();
+
+  // The epilogue over the row, the reduction's result from registers and
+  // the row's other operands read a second time (from cache, just read by
+  // this warp).
+  if (valid) {
+    auto ifOp = scf::IfOp::create(b, loc, valid, false);
+    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+  }
+  IRMapping epilogueBase;
+  sinkHostScalars(b, epilogue, epilogueBase);
+  for (OpOperand *input : epilogue.getDpsInputOperands())
+    if (input->get() == op.getDpsInitOperand(0)->get())
+      epilogueBase.map(epilogue.getMatchingBlockArgument(input), results[0]);
+  scf::ForOp::create(
+      b, loc, first, constantIndex(b, loc, numReductionPoints), stride,
+      ValueRange{}, [&](OpBuilder &lb, Location loc, Value r, ValueRange) {
+        SmallVector<Value> point = idx;
+        SmallVector<Value> reductionIdx =
+            delinearize(lb, loc, r, reductionSizes);
+        for (auto [k, d] : llvm::enumerate(info.reduction))
+          point[d] = reductionIdx[k];
+        SmallVector<Value> values =
+            emitPayload(lb, loc, epilogue, point,
+                        SmallVector<Value>(epilogue.getNumDpsInits(), Value()),
+                        epilogueBase);
+        for (auto [o, value] : llvm::enumerate(values)) {
+          OpOperand *init = epilogue.getDpsInitOperand(o);
+          memref::StoreOp::create(
+              lb, loc, value, init->get(),
+              applyMap(lb, loc, epilogue.getMatchingIndexingMap(init), point));
+        }
+        scf::YieldOp::create(lb, loc);
+      });
   return success();
 }
 
+/// Whether `epilogue` can run in the kernel of the row reduction `info` (one
+/// warp per output): an elementwise op right after it over the same loops
+/// that reads the reduction's one output where the reduction writes it (the
+/// SDD layer's `alpha * z / rms`, RMSNorm's scaling), whose payload does not
+/// read its outputs, and that writes none of the buffers the two read.
+static bool isRowEpilogue(const OpInfo &info, linalg::LinalgOp epilogue) {
+  linalg::LinalgOp op = info.op;
+  if (!epilogue || op.getNumDpsInits() != 1 ||
+      epilogue.getNumReductionLoops() != 0 ||
+      !epilogue.hasPureBufferSemantics() ||
+      epilogue.getStaticLoopRanges() != ArrayRef<int64_t>(info.ranges))
+    return false;
+  Value reduced = op.getDpsInitOperand(0)->get();
+  bool readsResult = false;
+  for (OpOperand *input : epilogue.getDpsInputOperands()) {
+    if (input->get() != reduced)
+      continue;
+    if (epilogue.getMatchingIndexingMap(input) !=
+        op.getMatchingIndexingMap(op.getDpsInitOperand(0)))
+      return false;
+    readsResult = true;
+  }
+  if (!readsResult)
+    return false;
+  llvm::SmallPtrSet<Value, 8> read;
+  for (OpOperand &operand : op->getOpOperands())
+    read.insert(sdd::gpu_kernels::viewRoot(operand.get()));
+  for (OpOperand *input : epilogue.getDpsInputOperands())
+    read.insert(sdd::gpu_kernels::viewRoot(input->get()));
+  for (OpOperand &init : epilogue.getDpsInitsMutable())
+    if (!epilogue.getMatchingBlockArgument(&init).use_empty() ||
+        read.contains(sdd::gpu_kernels::viewRoot(init.get())))
+      return false;
+  // Between the two only allocations, views and constants.
+  for (Operation *between = op->getNextNode(); between != epilogue;
+       between = between->getNextNode()) {
+    if (!between)
+      return false;
+    if (!isa<memref::AllocOp, ViewLikeOpInterface>(between) &&
+        !between->hasTrait<OpTrait::ConstantLike>())
+      return false;
+  }
+  return true;
+}
+
 LogicalResult KernelEmitter::emit(linalg::LinalgOp op) {
+  bool fused = false;
+  return emit(op, linalg::LinalgOp(), fused);
+}
+
+LogicalResult KernelEmitter::emit(linalg::LinalgOp op, linalg::LinalgOp next,
+                                  bool &fusedNext) {
+  fusedNext = false;
   std::optional<OpInfo> analysed = OpInfo::get(op);
   if (!analysed)
     return op.emitOpError("has dynamic loop bounds; the GPU lowering needs "
@@ -529,6 +639,14 @@ LogicalResult KernelEmitter::emit(linalg::LinalgOp op) {
   if (!info.reduction.empty() && reductionPoints >= kWarpSize) {
     if (std::optional<Combiners> combiners = matchCombiners(op)) {
       bool blockPerOutput = parallelPoints <= 64 && reductionPoints >= 8192;
+      if (!blockPerOutput && isRowEpilogue(info, next)) {
+        fusedNext = true;
+        // The allocations and views between the two go first, for the
+        // kernel at `op`'s place.
+        while (op->getNextNode() != next.getOperation())
+          op->getNextNode()->moveBefore(op);
+        return emitReduction(info, *combiners, false, next);
+      }
       return emitReduction(info, *combiners, blockPerOutput);
     }
   }

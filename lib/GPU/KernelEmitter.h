@@ -37,6 +37,10 @@ public:
       : func(func), moduleName(moduleName), useMma(useMma) {}
 
   LogicalResult emit(linalg::LinalgOp op);
+  /// Also runs `next` (the op after `op`, or null) in the same kernel when
+  /// it is an elementwise epilogue of a row reduction (`fusedNext`).
+  LogicalResult emit(linalg::LinalgOp op, linalg::LinalgOp next,
+                     bool &fusedNext);
 
 private:
   struct Launch {
@@ -65,8 +69,11 @@ private:
 
   LogicalResult emitTiled(const OpInfo &info, ArrayRef<int64_t> threads,
                           ArrayRef<int64_t> points, StringRef kind);
+  /// With `epilogue`: one warp per output, then the epilogue over the
+  /// reduced row in the same kernel (isRowEpilogue).
   LogicalResult emitReduction(const OpInfo &info, const Combiners &combiners,
-                              bool blockPerOutput);
+                              bool blockPerOutput,
+                              linalg::LinalgOp epilogue = {});
   /// Tensor cores (MmaKernel.cpp).
   LogicalResult emitMma(const OpInfo &info, unsigned m, unsigned n,
                         const ContractionPayload &payload);

@@ -48,14 +48,22 @@ struct SDDLinalgToGPU : public sdd::impl::SDDLinalgToGPUBase<SDDLinalgToGPU> {
         ops.push_back(op);
     });
     KernelEmitter emitter(func, kernelModule, useMma);
-    for (linalg::LinalgOp op : ops) {
+    for (size_t i = 0; i < ops.size(); ++i) {
+      linalg::LinalgOp op = ops[i];
       if (!op.hasPureBufferSemantics()) {
         op.emitOpError("must be on buffers (run one-shot-bufferize first)");
         return signalPassFailure();
       }
-      if (failed(emitter.emit(op)))
+      linalg::LinalgOp next = i + 1 < ops.size() ? ops[i + 1] : nullptr;
+      bool fusedNext = false;
+      if (failed(emitter.emit(op, next, fusedNext)))
         return signalPassFailure();
       op->erase();
+      // A row reduction's epilogue runs in its kernel.
+      if (fusedNext) {
+        next->erase();
+        ++i;
+      }
     }
     // The host loads whose values were moved into kernels are dead now.
     SmallVector<Operation *> hostOps;

@@ -11,7 +11,7 @@
 // pass the kernels bare pointers too, and the driver would read past the
 // argument array.)
 
-// CHECK: 8 launches, 8 kernels, 0 mismatches
+// CHECK: 7 launches, 7 kernels, 0 mismatches
 
 // HOST-LABEL: define void @sdd_mlp(ptr %0, ptr %1, ptr %2, ptr %3, ptr %4)
 // HOST: call void @mgpuLaunchKernel(

@@ -76,6 +76,65 @@ func.func @rows(%a: memref<64x128xf32>, %out: memref<64xf32>) {
   return
 }
 
+// A row reduction and the elementwise op after it that reads its result per
+// row (RMSNorm's and the SDD layer's scaling) run as one kernel: a warp per
+// row sums it, lane 0 folding in the initial value before the butterfly so
+// that every lane has the result; lane 0 stores it, and the lanes then
+// scale their share of the row with it, never reloading it.
+// CHECK-LABEL: func.func @row_epilogue
+// CHECK: function(@row_epilogue_row_epilogue_0)
+// CHECK: %[[PARTIAL:.*]] = scf.for
+// CHECK: %[[INITIAL:.*]] = memref.load %arg1
+// CHECK: %[[WITH:.*]] = arith.addf %[[PARTIAL]], %[[INITIAL]]
+// CHECK: arith.select %{{.*}}, %[[WITH]], %[[PARTIAL]]
+// CHECK-COUNT-5: gpu.shuffle  xor
+// CHECK: %[[SUM:.*]] = arith.addf
+// CHECK: scf.if
+// CHECK-NEXT: memref.store %[[SUM]], %arg1
+// CHECK: scf.for
+// CHECK-NOT: memref.load %arg1
+// CHECK: math.rsqrt %[[SUM]]
+// CHECK: memref.store {{.*}}, %arg2
+// CHECK-NOT: gpu.launch
+func.func @row_epilogue(%a: memref<64x128xf32>, %out: memref<64xf32>, %y: memref<64x128xf32>) {
+  linalg.generic {indexing_maps = [#id2, #red], iterator_types = ["parallel", "reduction"]}
+      ins(%a : memref<64x128xf32>) outs(%out : memref<64xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %p = arith.mulf %x, %x : f32
+    %s = arith.addf %p, %o : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#id2, affine_map<(d0, d1) -> (d0)>, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%a, %out : memref<64x128xf32>, memref<64xf32>) outs(%y : memref<64x128xf32>) {
+  ^bb0(%x: f32, %sum: f32, %o: f32):
+    %r = math.rsqrt %sum : f32
+    %v = arith.mulf %x, %r : f32
+    linalg.yield %v : f32
+  }
+  return
+}
+
+// Not when the elementwise op writes a buffer that the two read (the check
+// does not try to prove that only the row's own warp touches it).
+// CHECK-LABEL: func.func @in_place_epilogue
+// CHECK: function(@in_place_epilogue_warp_reduce_0)
+// CHECK: function(@in_place_epilogue_elementwise_1)
+func.func @in_place_epilogue(%a: memref<64x128xf32>, %out: memref<64xf32>) {
+  linalg.generic {indexing_maps = [#id2, #red], iterator_types = ["parallel", "reduction"]}
+      ins(%a : memref<64x128xf32>) outs(%out : memref<64xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %p = arith.mulf %x, %x : f32
+    %s = arith.addf %p, %o : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0)>, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%out : memref<64xf32>) outs(%a : memref<64x128xf32>) {
+  ^bb0(%sum: f32, %o: f32):
+    linalg.yield %sum : f32
+  }
+  return
+}
+
 // A long reduction to one value: one block of 512 threads; warp leaders
 // meet in shared memory, and the partial values start at the neutral
 // element of maximumf.

@@ -27,14 +27,16 @@ func.func @sdd_mlp(%x: tensor<4x32x64xf32>, %w: tensor<64xf32>, %v: tensor<128x6
 
 // The host launches the kernels in order: the sum of squares of each row of
 // x (a warp per row, 256 threads a block), the product with the norm fused
-// into its prologue (4 warps of mma.sync, 128 threads), the SDD norm of each
-// group (a warp reduction) and the elementwise epilogues.
+// into its prologue (4 warps of mma.sync, 128 threads), then the SDD norm of
+// each group with its epilogue `alpha * z / rms` in the same kernel (a warp
+// per row: the sum of squares, then the row scaled), and the last copy.
 // KERNELS-LABEL: func.func @sdd_mlp
 // KERNELS: gpu.launch_func @sdd_kernels::@sdd_mlp_elementwise_0
 // KERNELS: gpu.launch_func @sdd_kernels::@sdd_mlp_warp_reduce_1 blocks in ({{.*}}) threads in (%c256
 // KERNELS: gpu.launch_func @sdd_kernels::@sdd_mlp_mma_3 blocks in ({{.*}}) threads in (%c128
-// KERNELS: gpu.launch_func @sdd_kernels::@sdd_mlp_warp_reduce_5
-// KERNELS: gpu.launch_func @sdd_kernels::@sdd_mlp_elementwise_7
+// KERNELS: gpu.launch_func @sdd_kernels::@sdd_mlp_elementwise_4
+// KERNELS: gpu.launch_func @sdd_kernels::@sdd_mlp_row_epilogue_5 blocks in ({{.*}}) threads in (%c256
+// KERNELS: gpu.launch_func @sdd_kernels::@sdd_mlp_elementwise_6
 // KERNELS: gpu.module @sdd_kernels
 
 // KERNELS-LABEL: gpu.func @sdd_mlp_warp_reduce_1
@@ -56,7 +58,27 @@ func.func @sdd_mlp(%x: tensor<4x32x64xf32>, %w: tensor<64xf32>, %v: tensor<128x6
 // KERNELS: gpu.barrier
 // KERNELS: gpu.return
 
-// KERNELS-LABEL: gpu.func @sdd_mlp_elementwise_7
+// The row epilogue: lane 0 adds the output's initial value to its partial
+// sum before the butterfly, so that every lane ends with the row's sum;
+// lane 0 stores it (the backward pass reads it), then every lane scales its
+// share of the row with it.
+// KERNELS-LABEL: gpu.func @sdd_mlp_row_epilogue_5
+// KERNELS-SAME: known_block_size = array<i32: 256, 1, 1>
+// KERNELS: %[[PARTIAL:.*]] = scf.for
+// KERNELS: %[[INITIAL:.*]] = memref.load %{{.*}} : memref<4x32x4xf32>
+// KERNELS: %[[WITH:.*]] = arith.addf %[[PARTIAL]], %[[INITIAL]]
+// KERNELS: %[[FOLDED:.*]] = arith.select %{{.*}}, %[[WITH]], %[[PARTIAL]] : f32
+// KERNELS-COUNT-5: gpu.shuffle  xor %{{.*}} : f32
+// KERNELS: %[[SUM:.*]] = arith.addf
+// KERNELS: scf.if
+// KERNELS: memref.store %[[SUM]]
+// KERNELS: scf.for
+// KERNELS: arith.mulf %[[SUM]]
+// KERNELS: math.sqrt
+// KERNELS: memref.store
+// KERNELS: gpu.return
+
+// KERNELS-LABEL: gpu.func @sdd_mlp_elementwise_6
 // KERNELS-SAME: known_block_size = array<i32: 256, 1, 1>
 
 // One binary with PTX for both chips; the host functions are LLVM.

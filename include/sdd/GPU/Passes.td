@@ -43,7 +43,12 @@ def SDDLinalgToGPU : Pass<"sdd-linalg-to-gpu", "::mlir::func::FuncOp"> {
       with one recognised associative op: addf, maximumf, ...): one warp per
       output (one block per output when there are few outputs and long
       reductions); lanes stride over the reduction and combine with
-      `gpu.shuffle` butterflies (and shared memory across warps).
+      `gpu.shuffle` butterflies (and shared memory across warps). An
+      elementwise op right after a warp-per-output reduction that reads its
+      result per output over the same loops (RMSNorm's and the SDD layer's
+      scaling) runs in the same kernel: each warp then applies it to its
+      row, with the reduction's result from registers and the row from
+      cache (a **row epilogue**).
     - **elementwise** (everything else, including reductions with small
       extents): 256 threads over the innermost parallel dimensions, up to 4
       outputs per thread spaced a block apart so that loads stay coalesced.
