@@ -564,10 +564,15 @@ static bool isRowEpilogue(const OpInfo &info, linalg::LinalgOp epilogue) {
       epilogue.getStaticLoopRanges() != ArrayRef<int64_t>(info.ranges))
     return false;
   Value reduced = op.getDpsInitOperand(0)->get();
+  Value reducedRoot = sdd::gpu_kernels::viewRoot(reduced);
   bool readsResult = false;
   for (OpOperand *input : epilogue.getDpsInputOperands()) {
-    if (input->get() != reduced)
+    if (input->get() != reduced) {
+      // Read through another view, it could be read before lane 0 stored.
+      if (sdd::gpu_kernels::viewRoot(input->get()) == reducedRoot)
+        return false;
       continue;
+    }
     if (epilogue.getMatchingIndexingMap(input) !=
         op.getMatchingIndexingMap(op.getDpsInitOperand(0)))
       return false;
