@@ -15,8 +15,8 @@
 #                                     # archive if there is one, runs checks
 #
 # The GPU machine needs the working tree (models/, scripts/) and, carried
-# from this machine, build/device-check.tar.xz (about 3 MiB; the artifacts,
-# mostly cubins, take about 70 MiB unpacked, over the 64 MiB a lent GPU run
+# from this machine, build/device-check.tar.xz (about 4 MiB; the artifacts,
+# mostly cubins, take about 86 MiB unpacked, over the 64 MiB a lent GPU run
 # receives). Nothing there needs libMLIR.so or LLVM: artifacts are shared
 # objects that need libc, libm, libsdd_cuda_runtime.so (GPU) and libomp
 # (CPU, carried in build/device/lib).
