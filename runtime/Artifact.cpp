@@ -399,6 +399,15 @@ Artifact::Argument Artifact::wholeArgument(const float *base, bool read,
           static_cast<size_t>(info.numParams) * sizeof(float), read, written};
 }
 
+std::vector<Artifact::Argument>
+Artifact::modelArguments(float *params, const int32_t *tokens) const {
+  std::vector<Argument> arguments;
+  for (const ParamInfo &param : info.params)
+    arguments.push_back(paramArgument(params, param, true, false));
+  arguments.push_back(tokensArgument(tokens));
+  return arguments;
+}
+
 Artifact::Argument Artifact::tokensArgument(const int32_t *tokens) const {
   return {const_cast<int32_t *>(tokens),
           static_cast<size_t>(info.batchSize * info.seqLen) * sizeof(int32_t),
@@ -476,10 +485,7 @@ bool Artifact::checkConfig(const Config &config, std::string &error) const {
 float Artifact::gradStep(float *params, const int32_t *tokens,
                          const int32_t *targets, float *grads) {
   float loss = 0;
-  std::vector<Argument> arguments;
-  for (const ParamInfo &param : info.params)
-    arguments.push_back(paramArgument(params, param, true, false));
-  arguments.push_back(tokensArgument(tokens));
+  std::vector<Argument> arguments = modelArguments(params, tokens);
   arguments.push_back(tokensArgument(targets));
   arguments.push_back({&loss, sizeof(float), false, true});
   for (const ParamInfo &param : info.params)
@@ -491,10 +497,7 @@ float Artifact::gradStep(float *params, const int32_t *tokens,
 float Artifact::evalLoss(float *params, const int32_t *tokens,
                          const int32_t *targets) {
   float loss = 0;
-  std::vector<Argument> arguments;
-  for (const ParamInfo &param : info.params)
-    arguments.push_back(paramArgument(params, param, true, false));
-  arguments.push_back(tokensArgument(tokens));
+  std::vector<Argument> arguments = modelArguments(params, tokens);
   arguments.push_back(tokensArgument(targets));
   arguments.push_back({&loss, sizeof(float), false, true});
   call(fns[EvalLoss], arguments);
@@ -502,10 +505,7 @@ float Artifact::evalLoss(float *params, const int32_t *tokens,
 }
 
 void Artifact::logits(float *params, const int32_t *tokens, float *logits) {
-  std::vector<Argument> arguments;
-  for (const ParamInfo &param : info.params)
-    arguments.push_back(paramArgument(params, param, true, false));
-  arguments.push_back(tokensArgument(tokens));
+  std::vector<Argument> arguments = modelArguments(params, tokens);
   arguments.push_back(
       {logits,
        static_cast<size_t>(info.batchSize * info.seqLen * info.vocabSize) *
@@ -517,10 +517,7 @@ void Artifact::logits(float *params, const int32_t *tokens, float *logits) {
 void Artifact::moeStats(float *params, const int32_t *tokens, float *stats) {
   if (!statsFn)
     return;
-  std::vector<Argument> arguments;
-  for (const ParamInfo &param : info.params)
-    arguments.push_back(paramArgument(params, param, true, false));
-  arguments.push_back(tokensArgument(tokens));
+  std::vector<Argument> arguments = modelArguments(params, tokens);
   arguments.push_back({stats, info.stats.size() * sizeof(float), false, true});
   call(statsFn, arguments);
 }

@@ -151,9 +151,9 @@ sdd::findRegisterTileDims(const OpInfo &info) {
   return std::nullopt;
 }
 
-std::optional<ContractionPayload>
-sdd::matchContractionPayload(const OpInfo &info, unsigned m, unsigned n) {
-  linalg::LinalgOp op = info.op;
+/// For a payload `out + lhs * rhs` in f32: the addition and the product.
+static std::optional<std::pair<arith::AddFOp, arith::MulFOp>>
+matchProduct(linalg::LinalgOp op) {
   std::optional<std::pair<arith::AddFOp, Value>> accumulation =
       matchAccumulation(op);
   if (!accumulation)
@@ -162,6 +162,17 @@ sdd::matchContractionPayload(const OpInfo &info, unsigned m, unsigned n) {
   auto mul = product.getDefiningOp<arith::MulFOp>();
   if (!mul || !product.hasOneUse())
     return std::nullopt;
+  return std::make_pair(accumulate, mul);
+}
+
+std::optional<ContractionPayload>
+sdd::matchContractionPayload(const OpInfo &info, unsigned m, unsigned n) {
+  linalg::LinalgOp op = info.op;
+  std::optional<std::pair<arith::AddFOp, arith::MulFOp>> matched =
+      matchProduct(op);
+  if (!matched)
+    return std::nullopt;
+  auto [accumulate, mul] = *matched;
   OpOperand *unused = nullptr;
   std::optional<llvm::SmallBitVector> lhsDims =
       dimsReadBySlice(op, mul.getLhs(), &unused);
@@ -181,14 +192,11 @@ sdd::matchContractionPayload(const OpInfo &info, unsigned m, unsigned n) {
 std::optional<GroupedContraction>
 sdd::matchGroupedContraction(const OpInfo &info) {
   linalg::LinalgOp op = info.op;
-  std::optional<std::pair<arith::AddFOp, Value>> accumulation =
-      matchAccumulation(op);
-  if (!accumulation || info.reduction.empty())
+  std::optional<std::pair<arith::AddFOp, arith::MulFOp>> matched =
+      matchProduct(op);
+  if (!matched || info.reduction.empty())
     return std::nullopt;
-  auto [accumulate, product] = *accumulation;
-  auto mul = product.getDefiningOp<arith::MulFOp>();
-  if (!mul || !product.hasOneUse())
-    return std::nullopt;
+  auto [accumulate, mul] = *matched;
   for (OpOperand *input : op.getDpsInputOperands()) {
     // A group: an integer buffer read along one parallel dimension.
     auto type = dyn_cast<MemRefType>(input->get().getType());

@@ -409,6 +409,15 @@ LogicalResult KernelEmitter::emitReduction(const OpInfo &info,
   for (auto [k, d] : llvm::enumerate(info.parallel))
     idx[d] = parallelIdx[k];
 
+  // The loop indices of the row's reduction point `r`.
+  auto pointAt = [&](OpBuilder &lb, Value r) {
+    SmallVector<Value> point = idx;
+    SmallVector<Value> reductionIdx = delinearize(lb, loc, r, reductionSizes);
+    for (auto [k, d] : llvm::enumerate(info.reduction))
+      point[d] = reductionIdx[k];
+    return point;
+  };
+
   // Each lane folds a strided share of the reduction into a partial value
   // that starts at the combiner's neutral element.
   SmallVector<Value> partials;
@@ -417,13 +426,8 @@ LogicalResult KernelEmitter::emitReduction(const OpInfo &info,
   auto loop = scf::ForOp::create(
       b, loc, first, constantIndex(b, loc, numReductionPoints), stride,
       partials, [&](OpBuilder &lb, Location loc, Value r, ValueRange iterArgs) {
-        SmallVector<Value> point = idx;
-        SmallVector<Value> reductionIdx =
-            delinearize(lb, loc, r, reductionSizes);
-        for (auto [k, d] : llvm::enumerate(info.reduction))
-          point[d] = reductionIdx[k];
-        SmallVector<Value> values =
-            emitPayload(lb, loc, op, point, SmallVector<Value>(iterArgs), base);
+        SmallVector<Value> values = emitPayload(
+            lb, loc, op, pointAt(lb, r), SmallVector<Value>(iterArgs), base);
         scf::YieldOp::create(lb, loc, values);
       });
   partials.assign(loop.getResults().begin(), loop.getResults().end());
@@ -531,11 +535,7 @@ LogicalResult KernelEmitter::emitReduction(const OpInfo &info,
   scf::ForOp::create(
       b, loc, first, constantIndex(b, loc, numReductionPoints), stride,
       ValueRange{}, [&](OpBuilder &lb, Location loc, Value r, ValueRange) {
-        SmallVector<Value> point = idx;
-        SmallVector<Value> reductionIdx =
-            delinearize(lb, loc, r, reductionSizes);
-        for (auto [k, d] : llvm::enumerate(info.reduction))
-          point[d] = reductionIdx[k];
+        SmallVector<Value> point = pointAt(lb, r);
         SmallVector<Value> values =
             emitPayload(lb, loc, epilogue, point,
                         SmallVector<Value>(epilogue.getNumDpsInits(), Value()),

@@ -564,23 +564,18 @@ Value emitGroupedProduct(OpBuilder &b, Location loc, Value rows, Value weight,
   int64_t count = rowType.getShape()[0], inner = rowType.getShape()[1];
   int64_t outputs = tensorTypeOf(weight).getShape()[1];
   MLIRContext *ctx = b.getContext();
-  if (contraction) {
-    Value init = filledTensor(b, loc, {count, outputs}, elementType, 0.0);
-    auto generic = linalg::GenericOp::create(
-        b, loc, init.getType(), ValueRange{rows, experts}, ValueRange{init},
-        ArrayRef<AffineMap>{selectDims(ctx, 3, {0, 2}), selectDims(ctx, 3, {0}),
-                            selectDims(ctx, 3, {0, 1})},
-        iteratorKinds("ppr"), [&](OpBuilder &b, Location loc, ValueRange args) {
+  if (contraction)
+    return emitReduction(
+        b, loc, {count, outputs}, elementType, 0.0, ValueRange{rows, experts},
+        {selectDims(ctx, 3, {0, 2}), selectDims(ctx, 3, {0})},
+        selectDims(ctx, 3, {0, 1}), iteratorKinds("ppr"),
+        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
           Value n = linalg::IndexOp::create(b, loc, 1);
           Value m = linalg::IndexOp::create(b, loc, 2);
           Value product = arith::MulFOp::create(
               b, loc, args[0], extractAt(b, loc, weight, {args[1], n, m}));
-          linalg::YieldOp::create(
-              b, loc,
-              ValueRange{arith::AddFOp::create(b, loc, args[2], product)});
+          return arith::AddFOp::create(b, loc, args[2], product);
         });
-    return generic.getResult(0);
-  }
   return emitElementwise(
       b, loc, RankedTensorType::get({count, outputs}, elementType), {experts},
       {selectDims(ctx, 2, {0})},
@@ -641,15 +636,13 @@ Value emitSegmentOuterSum(OpBuilder &b, Location loc, Value lhs, Value rhs,
         b, loc, bounds, offsets, ValueRange{}, ValueRange{}, ValueRange{},
         ArrayRef<int64_t>{1}, ArrayRef<int64_t>{experts}, ArrayRef<int64_t>{1});
     Type elementType = type.getElementType();
-    Value init = filledTensor(b, loc, type.getShape(), elementType, 0.0);
-    auto generic = linalg::GenericOp::create(
-        b, loc, type, ValueRange{lhs, rhs, begin, end}, ValueRange{init},
-        ArrayRef<AffineMap>{selectDims(ctx, 4, {3, 1}),
-                            selectDims(ctx, 4, {3, 2}), selectDims(ctx, 4, {0}),
-                            selectDims(ctx, 4, {0}),
-                            selectDims(ctx, 4, {0, 1, 2})},
-        iteratorKinds("pppr"),
-        [&](OpBuilder &b, Location loc, ValueRange args) {
+    return emitReduction(
+        b, loc, type.getShape(), elementType, 0.0,
+        ValueRange{lhs, rhs, begin, end},
+        {selectDims(ctx, 4, {3, 1}), selectDims(ctx, 4, {3, 2}),
+         selectDims(ctx, 4, {0}), selectDims(ctx, 4, {0})},
+        selectDims(ctx, 4, {0, 1, 2}), iteratorKinds("pppr"),
+        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
           Value p = linalg::IndexOp::create(b, loc, 3);
           Value inside = arith::AndIOp::create(
               b, loc,
@@ -660,11 +653,8 @@ Value emitSegmentOuterSum(OpBuilder &b, Location loc, Value lhs, Value rhs,
           Value masked = arith::SelectOp::create(
               b, loc, inside, args[0], floatConstant(b, loc, elementType, 0.0));
           Value product = arith::MulFOp::create(b, loc, masked, args[1]);
-          linalg::YieldOp::create(
-              b, loc,
-              ValueRange{arith::AddFOp::create(b, loc, args[4], product)});
+          return arith::AddFOp::create(b, loc, args[4], product);
         });
-    return generic.getResult(0);
   }
   Value lhsT = emitTranspose(b, loc, lhs), rhsT = emitTranspose(b, loc, rhs);
   return emitElementwise(

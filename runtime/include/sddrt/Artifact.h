@@ -145,6 +145,10 @@ private:
                          bool written) const;
   Argument wholeArgument(const float *base, bool read, bool written) const;
   Argument tokensArgument(const int32_t *tokens) const;
+  /// Every parameter's slice (read), then the tokens: how each entry's
+  /// arguments start.
+  std::vector<Argument> modelArguments(float *params,
+                                       const int32_t *tokens) const;
 
   std::string soPath;
   Manifest info;

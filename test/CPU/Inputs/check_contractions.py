@@ -32,6 +32,18 @@ BUILDS = ["recompute=1", "recompute=1 vectorize=0", "recompute=1 vector-width=8"
           "recompute=0"]
 
 
+def report(label, outs, refs):
+    """Prints the worst relative error of `outs` against the float64
+    `refs` (NaN worst of all) and PASS or FAIL at 1e-5; returns whether all
+    passed."""
+    errors = {name: rel_err(outs[name], ref) for name, ref in refs.items()}
+    worst = max(errors, key=lambda e: (np.isnan(errors[e]), errors[e]))
+    ok = all(e < 1e-5 for e in errors.values())
+    print("%s worst %s %.1e %s" % (label, worst, errors[worst],
+                                   "PASS" if ok else "FAIL"))
+    return ok
+
+
 def main(build):
     rng = np.random.default_rng(7)
     failed = 0
@@ -55,15 +67,8 @@ def main(build):
                 bare(lib, "plain_train", [x, v, dy, outs["plain y"],
                                           outs["plain dx"],
                                           outs["plain dw"]])()
-                errors = {name: rel_err(outs[name], ref)
-                          for name, ref in refs.items()}
-                worst = max(errors, key=lambda e: (np.isnan(errors[e]),
-                                                   errors[e]))
-                ok = all(e < 1e-5 for e in errors.values())
-                failed += not ok
-                print("%dx%dx%d %-24s worst %s %.1e %s"
-                      % (m, k, n, options, worst, errors[worst],
-                         "PASS" if ok else "FAIL"))
+                failed += not report("%dx%dx%d %-24s" % (m, k, n, options),
+                                     outs, refs)
     print("%d failed" % failed)
     return 1 if failed else 0
 

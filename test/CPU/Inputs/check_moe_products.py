@@ -22,7 +22,7 @@ import torch
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..",
                                 "scripts"))
 from bench_linear import bare, compile_module  # noqa: E402
-from device_check import rel_err  # noqa: E402
+from check_contractions import report  # noqa: E402
 
 # (name, tokens N, top-k, experts E, D, Fe, routing): 74 sorted rows leave
 # a row tail of the 4-row Dot tiles, D = 40 a lane tail of 16-lane vectors
@@ -95,15 +95,8 @@ def main(build):
                         for key, ref in refs.items()}
                 bare(lib, "moe_train",
                      [x, idx, gates, up, down, dy] + list(outs.values()))()
-                errors = {key: rel_err(outs[key], ref)
-                          for key, ref in refs.items()}
-                worst = max(errors, key=lambda key: (np.isnan(errors[key]),
-                                                     errors[key]))
-                ok = all(err < 1e-5 for err in errors.values())
-                failed += not ok
-                print("%-8s %-26s worst %s %.1e %s"
-                      % (name, options, worst, errors[worst],
-                         "PASS" if ok else "FAIL"))
+                failed += not report("%-8s %-26s" % (name, options), outs,
+                                     refs)
     print("%d failed" % failed)
     return 1 if failed else 0
 
