@@ -257,3 +257,12 @@ func.func @i32_groups_attr(%x: tensor<4x32xf32>, %v: tensor<64x32xf32>, %alpha: 
   %y = sdd.linear %x, %v, %alpha {groups = 2 : i32} : (tensor<4x32xf32>, tensor<64x32xf32>, tensor<64xf32>) -> tensor<4x64xf32>
   return %y : tensor<4x64xf32>
 }
+
+// -----
+
+// The row statistic of an f32 layer kept in f64.
+func.func @inv_rms_element_type(%x: tensor<4x32xf32>, %v: tensor<64x32xf32>, %alpha: tensor<64xf32>) -> (tensor<4x64xf32>, tensor<4x1xf64>) {
+  // expected-error @+1 {{'sdd.linear' op inv_rms and the result have different element types}}
+  %y, %r = sdd.linear %x, %v, %alpha : (tensor<4x32xf32>, tensor<64x32xf32>, tensor<64xf32>) -> (tensor<4x64xf32>, tensor<4x1xf64>)
+  return %y, %r : tensor<4x64xf32>, tensor<4x1xf64>
+}

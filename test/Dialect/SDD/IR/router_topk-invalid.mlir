@@ -73,6 +73,14 @@ func.func @narrow_indices(%p: tensor<4x9xf32>) -> (tensor<4x2xi4>, tensor<4x2xf3
 
 // -----
 
+func.func @grad_scalar_probs(%dg: tensor<f32>, %idx: tensor<i32>) -> tensor<f32> {
+  // expected-error @+1 {{'sdd.router_topk_grad' op probs gradient must have an expert axis, got a scalar}}
+  %dp = sdd.router_topk_grad %dg, %idx : (tensor<f32>, tensor<i32>) -> tensor<f32>
+  return %dp : tensor<f32>
+}
+
+// -----
+
 func.func @grad_positions(%dg: tensor<3x2xf32>, %idx: tensor<3x2xi32>) -> tensor<4x8xf32> {
   // expected-error @+1 {{'sdd.router_topk_grad' op result_grad of shape [3, 2] does not match the positions of the probs gradient [4, 8]}}
   %dp = sdd.router_topk_grad %dg, %idx : (tensor<3x2xf32>, tensor<3x2xi32>) -> tensor<4x8xf32>

@@ -24,6 +24,14 @@ func.func @integer_input(%r: tensor<4x8xi32>) -> tensor<4x8xi32> {
 
 // -----
 
+func.func @grad_scalar(%dy: tensor<f32>, %y: tensor<f32>) -> tensor<f32> {
+  // expected-error @+1 {{'sdd.softmax_grad' op result must have a feature axis, got a scalar}}
+  %dx = sdd.softmax_grad %dy, %y : (tensor<f32>, tensor<f32>) -> tensor<f32>
+  return %dx : tensor<f32>
+}
+
+// -----
+
 func.func @grad_shape(%dy: tensor<4x7xf32>, %y: tensor<4x8xf32>) -> tensor<4x8xf32> {
   // expected-error @+1 {{'sdd.softmax_grad' op result_grad has shape [4, 7] but the forward result is [4, 8]}}
   %dx = sdd.softmax_grad %dy, %y : (tensor<4x7xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
