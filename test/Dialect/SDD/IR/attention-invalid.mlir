@@ -119,3 +119,19 @@ func.func @integer_value(%q: tensor<2x16x8x32xf32>, %k: tensor<2x16x2x32xf32>, %
   %c = sdd.attention %q, %k, %v : (tensor<2x16x8x32xf32>, tensor<2x16x2x32xf32>, tensor<2x16x2x32xi32>) -> tensor<2x16x8x32xf32>
   return %c : tensor<2x16x8x32xf32>
 }
+
+// -----
+
+func.func @grad_heads_not_a_multiple(%do: tensor<1x4x4x8xf32>, %q: tensor<1x4x4x8xf32>, %k: tensor<1x4x3x8xf32>, %v: tensor<1x4x3x8xf32>) {
+  // expected-error @+1 {{'sdd.attention_grad' op query [1, 4, 4, 8] and key/value [1, 4, 3, 8] are not causal GQA operands}}
+  %dq, %dk, %dv = sdd.attention_grad %do, %q, %k, %v : (tensor<1x4x4x8xf32>, tensor<1x4x4x8xf32>, tensor<1x4x3x8xf32>, tensor<1x4x3x8xf32>) -> (tensor<1x4x4x8xf32>, tensor<1x4x3x8xf32>, tensor<1x4x3x8xf32>)
+  return
+}
+
+// -----
+
+func.func @grad_key_value_differ(%do: tensor<1x4x4x8xf32>, %q: tensor<1x4x4x8xf32>, %k: tensor<1x4x2x8xf32>, %v: tensor<1x4x1x8xf32>) {
+  // expected-error @+1 {{'sdd.attention_grad' op query [1, 4, 4, 8] and key/value [1, 4, 2, 8] are not causal GQA operands}}
+  %dq, %dk, %dv = sdd.attention_grad %do, %q, %k, %v : (tensor<1x4x4x8xf32>, tensor<1x4x4x8xf32>, tensor<1x4x2x8xf32>, tensor<1x4x1x8xf32>) -> (tensor<1x4x4x8xf32>, tensor<1x4x2x8xf32>, tensor<1x4x1x8xf32>)
+  return
+}

@@ -70,3 +70,20 @@ func.func @integer_result(%logits: tensor<2x16x256xf32>, %targets: tensor<2x16xi
   %loss = sdd.cross_entropy %logits, %targets : (tensor<2x16x256xf32>, tensor<2x16xi32>) -> tensor<i32>
   return %loss : tensor<i32>
 }
+
+// -----
+
+func.func @grad_targets_shape(%d: tensor<f32>, %logits: tensor<2x4xf32>, %targets: tensor<3xi32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'sdd.cross_entropy_grad' op targets of shape [3] do not match the positions of logits [2, 4]}}
+  %dl = sdd.cross_entropy_grad %d, %logits, %targets : (tensor<f32>, tensor<2x4xf32>, tensor<3xi32>) -> tensor<2x4xf32>
+  return %dl : tensor<2x4xf32>
+}
+
+// -----
+
+// Logits without a position axis: the same message, with targets [].
+func.func @grad_logits_without_position_axis(%d: tensor<f32>, %logits: tensor<4xf32>, %targets: tensor<i32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'sdd.cross_entropy_grad' op targets of shape [] do not match the positions of logits [4]}}
+  %dl = sdd.cross_entropy_grad %d, %logits, %targets : (tensor<f32>, tensor<4xf32>, tensor<i32>) -> tensor<4xf32>
+  return %dl : tensor<4xf32>
+}

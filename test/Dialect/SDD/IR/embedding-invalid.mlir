@@ -77,3 +77,11 @@ func.func @integer_table(%table: tensor<256x64xi32>, %ids: tensor<2x16xi32>) -> 
   %x = sdd.embedding %table, %ids : (tensor<256x64xi32>, tensor<2x16xi32>) -> tensor<2x16x64xf32>
   return %x : tensor<2x16x64xf32>
 }
+
+// -----
+
+func.func @grad_table_not_a_matrix(%dy: tensor<2x3x4xf32>, %ids: tensor<2x3xi64>) -> tensor<10x4x1xf32> {
+  // expected-error @+1 {{'sdd.embedding_grad' op table gradient must be [V, D], got shape [10, 4, 1]}}
+  %dt = sdd.embedding_grad %dy, %ids : (tensor<2x3x4xf32>, tensor<2x3xi64>) -> tensor<10x4x1xf32>
+  return %dt : tensor<10x4x1xf32>
+}

@@ -266,3 +266,36 @@ func.func @inv_rms_element_type(%x: tensor<4x32xf32>, %v: tensor<64x32xf32>, %al
   %y, %r = sdd.linear %x, %v, %alpha : (tensor<4x32xf32>, tensor<64x32xf32>, tensor<64xf32>) -> (tensor<4x64xf32>, tensor<4x1xf64>)
   return %y, %r : tensor<4x64xf32>, tensor<4x1xf64>
 }
+
+// -----
+
+// Two groups keep two statistics per row, not one.
+func.func @inv_rms_shape(%x: tensor<4x32xf32>, %v: tensor<64x32xf32>, %alpha: tensor<64xf32>) -> (tensor<4x64xf32>, tensor<4x1xf32>) {
+  // expected-error @+1 {{'sdd.linear' op inv_rms has shape [4, 1] but one value per row and group is [4, 2]}}
+  %y, %r = sdd.linear %x, %v, %alpha {groups = 2} : (tensor<4x32xf32>, tensor<64x32xf32>, tensor<64xf32>) -> (tensor<4x64xf32>, tensor<4x1xf32>)
+  return %y, %r : tensor<4x64xf32>, tensor<4x1xf32>
+}
+
+// -----
+
+func.func @grad_not_a_product(%dy: tensor<4x64xf32>, %x: tensor<4x16xf32>, %v: tensor<64x32xf32>, %alpha: tensor<64xf32>, %inv: tensor<4x1xf32>) {
+  // expected-error @+1 {{'sdd.linear_grad' op x [4, 16] and V [64, 32] do not form x V^T}}
+  %dx, %dv, %da = sdd.linear_grad %dy, %x, %v, %alpha, %inv : (tensor<4x64xf32>, tensor<4x16xf32>, tensor<64x32xf32>, tensor<64xf32>, tensor<4x1xf32>) -> (tensor<4x16xf32>, tensor<64x32xf32>, tensor<64xf32>)
+  return
+}
+
+// -----
+
+func.func @grad_input_without_batch_axis(%dy: tensor<64xf32>, %x: tensor<32xf32>, %v: tensor<64x32xf32>, %alpha: tensor<64xf32>, %inv: tensor<1xf32>) {
+  // expected-error @+1 {{'sdd.linear_grad' op x [32] and V [64, 32] do not form x V^T}}
+  %dx, %dv, %da = sdd.linear_grad %dy, %x, %v, %alpha, %inv : (tensor<64xf32>, tensor<32xf32>, tensor<64x32xf32>, tensor<64xf32>, tensor<1xf32>) -> (tensor<32xf32>, tensor<64x32xf32>, tensor<64xf32>)
+  return
+}
+
+// -----
+
+func.func @grad_inv_rms_shape(%dy: tensor<4x64xf32>, %x: tensor<4x32xf32>, %v: tensor<64x32xf32>, %alpha: tensor<64xf32>, %inv: tensor<4x1xf32>) {
+  // expected-error @+1 {{'sdd.linear_grad' op inv_rms has shape [4, 1] but one value per row and group is [4, 2]}}
+  %dx, %dv, %da = sdd.linear_grad %dy, %x, %v, %alpha, %inv {groups = 2} : (tensor<4x64xf32>, tensor<4x32xf32>, tensor<64x32xf32>, tensor<64xf32>, tensor<4x1xf32>) -> (tensor<4x32xf32>, tensor<64x32xf32>, tensor<64xf32>)
+  return
+}

@@ -69,3 +69,19 @@ func.func @integer_result(%x: tensor<4x32xf32>, %w: tensor<64x32xf32>) -> tensor
   %y = sdd.matmul %x, %w : (tensor<4x32xf32>, tensor<64x32xf32>) -> tensor<4x64xi32>
   return %y : tensor<4x64xi32>
 }
+
+// -----
+
+func.func @grad_not_a_product(%dy: tensor<2x4x64xf32>, %x: tensor<2x4x16xf32>, %w: tensor<64x32xf32>) {
+  // expected-error @+1 {{'sdd.matmul_grad' op x [2, 4, 16] and W [64, 32] do not form x W^T}}
+  %dx, %dw = sdd.matmul_grad %dy, %x, %w : (tensor<2x4x64xf32>, tensor<2x4x16xf32>, tensor<64x32xf32>) -> (tensor<2x4x16xf32>, tensor<64x32xf32>)
+  return
+}
+
+// -----
+
+func.func @grad_w_not_a_matrix(%dy: tensor<4x64xf32>, %x: tensor<4x32xf32>, %w: tensor<64x32x1xf32>) {
+  // expected-error @+1 {{'sdd.matmul_grad' op x [4, 32] and W [64, 32, 1] do not form x W^T}}
+  %dx, %dw = sdd.matmul_grad %dy, %x, %w : (tensor<4x64xf32>, tensor<4x32xf32>, tensor<64x32x1xf32>) -> (tensor<4x32xf32>, tensor<64x32x1xf32>)
+  return
+}

@@ -94,3 +94,19 @@ func.func @i64_eps_attr(%x: tensor<4x64xf32>, %w: tensor<64xf32>) -> tensor<4x64
   %y = sdd.rms_norm %x, %w {eps = 1 : i64} : tensor<4x64xf32>, tensor<64xf32>
   return %y : tensor<4x64xf32>
 }
+
+// -----
+
+func.func @grad_weight_shape(%dy: tensor<8x64xf32>, %x: tensor<8x64xf32>, %w: tensor<32xf32>) {
+  // expected-error @+1 {{'sdd.rms_norm_grad' op weight [32] does not match the input [8, 64]}}
+  %dx, %dw = sdd.rms_norm_grad %dy, %x, %w : (tensor<8x64xf32>, tensor<8x64xf32>, tensor<32xf32>) -> (tensor<8x64xf32>, tensor<32xf32>)
+  return
+}
+
+// -----
+
+func.func @grad_scalar_input(%dy: tensor<f32>, %x: tensor<f32>, %w: tensor<1xf32>) {
+  // expected-error @+1 {{'sdd.rms_norm_grad' op weight [1] does not match the input []}}
+  %dx, %dw = sdd.rms_norm_grad %dy, %x, %w : (tensor<f32>, tensor<f32>, tensor<1xf32>) -> (tensor<f32>, tensor<1xf32>)
+  return
+}

@@ -86,3 +86,19 @@ func.func @f32_base_attr(%q: tensor<2x16x4x32xf32>) -> tensor<2x16x4x32xf32> {
   %y = sdd.rope %q {base = 10000.0 : f32} : tensor<2x16x4x32xf32>
   return %y : tensor<2x16x4x32xf32>
 }
+
+// -----
+
+func.func @grad_odd_head_dimension(%dy: tensor<2x16x4x31xf32>) -> tensor<2x16x4x31xf32> {
+  // expected-error @+1 {{'sdd.rope_grad' op result_grad must be [B, T, H, Dh] with Dh even, got shape [2, 16, 4, 31]}}
+  %dx = sdd.rope_grad %dy : (tensor<2x16x4x31xf32>) -> tensor<2x16x4x31xf32>
+  return %dx : tensor<2x16x4x31xf32>
+}
+
+// -----
+
+func.func @grad_rank3(%dy: tensor<16x4x32xf32>) -> tensor<16x4x32xf32> {
+  // expected-error @+1 {{'sdd.rope_grad' op result_grad must be [B, T, H, Dh] with Dh even, got shape [16, 4, 32]}}
+  %dx = sdd.rope_grad %dy : (tensor<16x4x32xf32>) -> tensor<16x4x32xf32>
+  return %dx : tensor<16x4x32xf32>
+}

@@ -54,3 +54,19 @@ func.func @integer_result(%a: tensor<8x128xf32>) -> tensor<8x64xi32> {
   %h = sdd.swiglu %a : tensor<8x128xf32> -> tensor<8x64xi32>
   return %h : tensor<8x64xi32>
 }
+
+// -----
+
+func.func @grad_odd_input(%dy: tensor<4x3xf32>, %a: tensor<4x7xf32>) -> tensor<4x7xf32> {
+  // expected-error @+1 {{'sdd.swiglu_grad' op input of shape [4, 7] does not split into halves u|g on its last axis}}
+  %da = sdd.swiglu_grad %dy, %a : (tensor<4x3xf32>, tensor<4x7xf32>) -> tensor<4x7xf32>
+  return %da : tensor<4x7xf32>
+}
+
+// -----
+
+func.func @grad_scalar_input(%dy: tensor<f32>, %a: tensor<f32>) -> tensor<f32> {
+  // expected-error @+1 {{'sdd.swiglu_grad' op input of shape [] does not split into halves u|g on its last axis}}
+  %da = sdd.swiglu_grad %dy, %a : (tensor<f32>, tensor<f32>) -> tensor<f32>
+  return %da : tensor<f32>
+}
