@@ -14,6 +14,7 @@
 
 #include "sdd/GPU/Passes.h"
 
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
 
@@ -248,15 +249,37 @@ LogicalResult Emulator::emitBlock(OpBuilder &b, Block &block,
             "cannot be emulated");
       // Bounds are uniform, constants, or computed by every thread from
       // the same loads (a grouped contraction's groups): those are taken
-      // from thread 0, the GPU requiring them to agree anyway.
+      // from thread 0, the GPU requiring them to agree anyway. A thread id
+      // is none of these.
       for (Value bound :
            {loop.getLowerBound(), loop.getUpperBound(), loop.getStep()}) {
         Operation *def = bound.getDefiningOp();
-        if (!mapping.contains(bound) && !storage.count(bound) && def &&
-            !def->hasTrait<OpTrait::ConstantLike>() &&
-            launch->isProperAncestor(def))
+        Operation *owner = def ? def : bound.getParentBlock()->getParentOp();
+        if (!mapping.contains(bound) && !storage.count(bound) &&
+            !(def && def->hasTrait<OpTrait::ConstantLike>()) &&
+            launch->isAncestor(owner))
           return loop.emitOpError("synchronises in a loop whose bounds may "
                                   "differ between threads");
+      }
+      // Bounds computed per thread must agree (the GPU would deadlock at
+      // the barrier, or mix up lanes at a shuffle or mma): checked at run
+      // time, as the emulation follows thread 0's.
+      for (Value bound :
+           {loop.getLowerBound(), loop.getUpperBound(), loop.getStep()}) {
+        Value perThread = storage.lookup(bound);
+        if (!perThread || mapping.contains(bound))
+          continue;
+        Value first = memref::LoadOp::create(
+            b, loc, perThread,
+            ValueRange{arith::ConstantIndexOp::create(b, loc, 0)});
+        threadLoop(b, [&](OpBuilder &tb, Value threadId) {
+          Value same = arith::CmpIOp::create(
+              tb, loc, arith::CmpIPredicate::eq, first,
+              memref::LoadOp::create(tb, loc, perThread, threadId));
+          cf::AssertOp::create(tb, loc, same,
+                               "sdd-gpu-launch-to-loops: the bounds of a loop "
+                               "that synchronises differ between threads");
+        });
       }
       // The loop-carried values live per thread; the loop runs once.
       SmallVector<Value> carried;

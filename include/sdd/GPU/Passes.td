@@ -183,11 +183,14 @@ def SDDGPULaunchToLoops : Pass<"sdd-gpu-launch-to-loops",
     of each warp's lanes, multiplies and scatters the result (the PTX
     fragment layouts); workgroup memory becomes a stack buffer. An
     `scf.for` that synchronises runs once for the whole block, its body cut
-    into phases in turn. Synchronisation under other control flow, or in a
-    loop whose bounds depend on the thread, makes the pass fail.
+    into phases in turn; where its bounds are computed per thread, a
+    `cf.assert` checks at run time that every thread computed the same.
+    Synchronisation under other control flow, or in a loop whose bounds may
+    depend on the thread otherwise, makes the pass fail.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
+    "::mlir::cf::ControlFlowDialect",
     "::mlir::func::FuncDialect",
     "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect"

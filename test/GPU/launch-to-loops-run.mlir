@@ -1,0 +1,76 @@
+// RUN: sdd-opt %s --sdd-gpu-launch-to-loops --convert-linalg-to-loops --convert-scf-to-cf --convert-to-llvm --reconcile-unrealized-casts \
+// RUN:   | mlir-runner -e uniform -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s --check-prefix=UNIFORM
+// RUN: sdd-opt %s --sdd-gpu-launch-to-loops --convert-linalg-to-loops --convert-scf-to-cf --convert-to-llvm --reconcile-unrealized-casts \
+// RUN:   | not --crash stdbuf -o0 mlir-runner -e divergent -entry-point-result=void -shared-libs=%mlir_runner_libs 2>&1 | FileCheck %s --check-prefix=DIVERGENT
+
+// The emulator runs a loop that synchronises once for the whole block, with
+// thread 0's bounds. Where the threads compute their bounds themselves, it
+// checks at run time that they agree: on a GPU, threads that leave the loop
+// early would leave the others waiting at the barrier. (The failed assert
+// prints to stdout and aborts, hence stdbuf.)
+
+// Every thread reads the same trip count (3): each thread doubles its
+// value three times.
+// UNIFORM: [8, 16, 24, 32]
+// DIVERGENT: sdd-gpu-launch-to-loops: the bounds of a loop that synchronises differ between threads
+
+func.func private @printMemrefF32(memref<*xf32>)
+
+func.func @doubling(%buf: memref<4xf32>, %n: memref<4xindex>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c4, %sy = %c1, %sz = %c1) {
+    %end = memref.load %n[%tx] : memref<4xindex>
+    scf.for %i = %c0 to %end step %c1 {
+      %v = memref.load %buf[%tx] : memref<4xf32>
+      gpu.barrier
+      %d = arith.addf %v, %v : f32
+      memref.store %d, %buf[%tx] : memref<4xf32>
+      gpu.barrier
+    }
+    gpu.terminator
+  }
+  return
+}
+
+func.func @run(%counts: memref<4xindex>) {
+  %buf = memref.alloc() : memref<4xf32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  scf.for %i = %c0 to %c4 step %c1 {
+    %j = arith.addi %i, %c1 : index
+    %ji = arith.index_cast %j : index to i32
+    %f = arith.sitofp %ji : i32 to f32
+    memref.store %f, %buf[%i] : memref<4xf32>
+  }
+  func.call @doubling(%buf, %counts) : (memref<4xf32>, memref<4xindex>) -> ()
+  %u = memref.cast %buf : memref<4xf32> to memref<*xf32>
+  func.call @printMemrefF32(%u) : (memref<*xf32>) -> ()
+  memref.dealloc %buf : memref<4xf32>
+  return
+}
+
+func.func @uniform() {
+  %counts = memref.alloc() : memref<4xindex>
+  %c3 = arith.constant 3 : index
+  linalg.fill ins(%c3 : index) outs(%counts : memref<4xindex>)
+  func.call @run(%counts) : (memref<4xindex>) -> ()
+  memref.dealloc %counts : memref<4xindex>
+  return
+}
+
+// Thread 2 would leave after one trip.
+func.func @divergent() {
+  %counts = memref.alloc() : memref<4xindex>
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  linalg.fill ins(%c3 : index) outs(%counts : memref<4xindex>)
+  memref.store %c1, %counts[%c2] : memref<4xindex>
+  func.call @run(%counts) : (memref<4xindex>) -> ()
+  memref.dealloc %counts : memref<4xindex>
+  return
+}
