@@ -346,7 +346,9 @@ LogicalResult MatmulGradOp::verify() {
 
 LogicalResult RMSNormalizeGradOp::verify() {
   ArrayRef<int64_t> shape = shapeOf(getInput());
-  if (shape.empty() || failed(verifyGroups(*this, shape.back(), getGroups())) ||
+  if (shape.empty())
+    return emitOpError("input must have a feature axis, got a scalar");
+  if (failed(verifyGroups(*this, shape.back(), getGroups())) ||
       failed(verifyEps(*this, getEps())))
     return failure();
   if (failed(verifyResultGradShape(*this, getResultGrad(), shape, -1)))
@@ -356,7 +358,9 @@ LogicalResult RMSNormalizeGradOp::verify() {
 
 LogicalResult ScaleGradOp::verify() {
   ArrayRef<int64_t> shape = shapeOf(getInput());
-  if (shape.empty() || failed(verifyGroups(*this, shape.back(), getGroups())))
+  if (shape.empty())
+    return emitOpError("input must have a feature axis, got a scalar");
+  if (failed(verifyGroups(*this, shape.back(), getGroups())))
     return failure();
   if (shapeOf(getAlpha()) != shape &&
       failed(verifyRowAlpha(*this, shapeOf(getAlpha()), shape.back(),

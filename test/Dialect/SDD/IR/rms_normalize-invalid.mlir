@@ -102,3 +102,11 @@ func.func @f32_eps_attr(%z: tensor<8x64xf32>) -> tensor<8x64xf32> {
   %n = sdd.rms_normalize %z {eps = 0.5 : f32} : tensor<8x64xf32>
   return %n : tensor<8x64xf32>
 }
+
+// -----
+
+func.func @grad_scalar(%dy: tensor<f32>, %z: tensor<f32>) -> tensor<f32> {
+  // expected-error @+1 {{'sdd.rms_normalize_grad' op input must have a feature axis, got a scalar}}
+  %dz = sdd.rms_normalize_grad %dy, %z {groups = 1 : i64, eps = 1.0e-6 : f64} : (tensor<f32>, tensor<f32>) -> tensor<f32>
+  return %dz : tensor<f32>
+}

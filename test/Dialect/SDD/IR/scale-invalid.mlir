@@ -104,3 +104,11 @@ func.func @integer_input(%z: tensor<8x64xi16>, %alpha: tensor<64xf32>) -> tensor
   %y = sdd.scale %z, %alpha : tensor<8x64xi16>, tensor<64xf32>
   return %y : tensor<8x64xi16>
 }
+
+// -----
+
+func.func @grad_scalar(%dy: tensor<f32>, %z: tensor<f32>, %alpha: tensor<1xf32>) -> tensor<1xf32> {
+  // expected-error @+1 {{'sdd.scale_grad' op input must have a feature axis, got a scalar}}
+  %da = sdd.scale_grad %dy, %z, %alpha {groups = 1 : i64} : (tensor<f32>, tensor<f32>, tensor<1xf32>) -> tensor<1xf32>
+  return %da : tensor<1xf32>
+}
