@@ -18,6 +18,7 @@
 #include <cstring>
 #include <dlfcn.h>
 #include <string>
+#include <thread>
 #include <vector>
 
 // The mgpu* functions as the lowered host code declares them.
@@ -301,6 +302,67 @@ TEST_F(CudaRuntimeTest, LaunchesWhenTheDriverCannotCountTheArguments) {
   EXPECT_TRUE(errors().empty());
   mgpuStreamDestroy(stream);
   mgpuModuleUnload(module);
+}
+
+TEST_F(CudaRuntimeTest, RefusesLaunchesPastTheHardwareLimits) {
+  const char image[16] = "\x50\xed\x55\xba fatbin";
+  void *module = mgpuModuleLoad(const_cast<char *>(image), sizeof(image));
+  void *function = mgpuModuleGetFunction(module, "f");
+  void *stream = mgpuStreamCreate();
+  // 2048 threads in a block, then 64 KiB of shared memory: the second is
+  // fine once the runtime raised the kernel's limit, the first is not.
+  mgpuLaunchKernel(function, 1, 1, 1, 2048, 1, 1, 0, stream, nullptr, nullptr,
+                   0);
+  mgpuLaunchKernel(function, 1, 1, 1, 128, 1, 1, 64 << 10, stream, nullptr,
+                   nullptr, 0);
+  ASSERT_EQ(errors().size(), 1u);
+  EXPECT_EQ(errors()[0], "launching a kernel with grid (1, 1, 1), block "
+                         "(2048, 1, 1), 0 bytes of shared memory failed: "
+                         "CUDA_ERROR_INVALID_VALUE (fake driver error)");
+  ASSERT_EQ(fake().launches.size(), 1u);
+  EXPECT_EQ(fake().launches[0].sharedMemory, 64u << 10);
+  mgpuStreamDestroy(stream);
+  mgpuModuleUnload(module);
+}
+
+TEST_F(CudaRuntimeTest, RefusesACopyPastTheEndOfAnAllocation) {
+  void *stream = mgpuStreamCreate();
+  // 512 bytes: the allocator's smallest block, so the driver's allocation
+  // is exactly that long.
+  std::vector<float> host(256, 1.0f);
+  void *device = mgpuMemAlloc(512, stream, false);
+  mgpuMemcpy(device, host.data(), 512, stream);
+  EXPECT_TRUE(errors().empty());
+  mgpuMemcpy(device, host.data(), 1024, stream);
+  mgpuMemset32(static_cast<char *>(device) + 256, 0, 128, stream);
+  ASSERT_EQ(errors().size(), 2u);
+  EXPECT_NE(errors()[0].find("cuMemcpyAsync"), std::string::npos)
+      << errors()[0];
+  EXPECT_NE(errors()[1].find("cuMemsetD32Async"), std::string::npos)
+      << errors()[1];
+  EXPECT_EQ(fake().refusedCalls, 2);
+  mgpuMemFree(device, stream);
+  mgpuStreamDestroy(stream);
+}
+
+TEST_F(CudaRuntimeTest, MakesTheContextCurrentOnEveryThread) {
+  // The driver's context is per thread: a thread that did not make it
+  // current gets CUDA_ERROR_INVALID_CONTEXT from the real driver, as from
+  // the fake one.
+  void *stream = mgpuStreamCreate();
+  void *device = mgpuMemAlloc(512, stream, false);
+  std::thread worker([&] {
+    float value = 2.0f;
+    mgpuMemcpy(device, &value, sizeof(value), stream);
+  });
+  worker.join();
+  float back = 0.0f;
+  mgpuMemcpy(&back, device, sizeof(back), stream);
+  EXPECT_EQ(back, 2.0f);
+  EXPECT_TRUE(errors().empty()) << errors()[0];
+  EXPECT_EQ(fake().refusedCalls, 0);
+  mgpuMemFree(device, stream);
+  mgpuStreamDestroy(stream);
 }
 
 TEST_F(CudaRuntimeTest, ReportsOutOfMemory) {

@@ -24,6 +24,9 @@ struct FakeCudaState {
   size_t liveBytes = 0;
   int allocCalls = 0, freeCalls = 0, moduleLoads = 0, moduleUnloads = 0;
   int streamsCreated = 0, streamSyncs = 0, contextSets = 0;
+  /// Calls refused as the real driver would: no current context, a launch
+  /// past the limits, a copy or set past the end of an allocation.
+  int refusedCalls = 0;
   size_t recordParams = 0;
   /// The parameter count cuFuncGetParamInfo reports for every kernel (0:
   /// the driver cannot tell, as before CUDA 12.4).
