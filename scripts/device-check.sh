@@ -26,6 +26,10 @@
 #                                     # REUSE=1 skips the prepare half)
 #
 # Environment: SDD_BUILD_DIR (default build), PYTHON (default python3),
+# DEVICE_CHECK_BUDGET (seconds for the whole run, default 420: every step's
+# time limit is cut to what is left, and steps past it are reported as
+# SKIP, so that the table comes out inside a lent machine's limit even
+# when a kernel hangs),
 # SDD_DEVICE_VARIANTS (the model variants to check, default all eight),
 # OUT (where the run writes rows.tsv, table.txt and the logs, under
 # device-check/; default a temporary folder). The run takes one to two
@@ -167,9 +171,23 @@ unpack() {
 
 row() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$ROWS"; }
 
+# limit SECONDS: the time limit for the next step, SECONDS or what is left
+# of the run's budget; fails (after a SKIP row for CHECK WHAT) when under
+# 10 seconds are left.
+limit() {
+  local want=$1 left=$((DEADLINE - SECONDS))
+  if ((left < 10)); then
+    row "$2" "$3" - - - SKIP "the run's ${BUDGET} s budget is spent"
+    return 1
+  fi
+  echo $((want < left ? want : left))
+}
+
 run_checks() {
   local emulated=${1:-0}
-  local start=$SECONDS
+  local start=$SECONDS t
+  BUDGET=${DEVICE_CHECK_BUDGET:-420}
+  DEADLINE=$((SECONDS + BUDGET))
   ((emulated)) || unpack
   [[ -d $DEVICE/ops ]] || die "no $DEVICE: run 'scripts/device-check.sh prepare' where sdd is built, and carry build/device-check.tar.xz"
   [[ -x $BUILD/bin/sdd-train ]] || die "no $BUILD/bin/sdd-train"
@@ -216,7 +234,8 @@ EOF
   for step in "ops cuda-f32" "ops cuda-bf16" optimizer; do
     local log="$out/${step// /-}.log" args=(ops "$DEVICE" "$ROWS" "--flavors=${step#ops }")
     [[ $step == optimizer ]] && args=(optimizer "$DEVICE" "$ROWS" "${VARIANTS[@]}")
-    timeout 240 "$PYTHON" "$ROOT/scripts/device_check.py" "${args[@]}" >"$log" 2>&1
+    t=$(limit 240 op "$step") || continue
+    timeout "$t" "$PYTHON" "$ROOT/scripts/device_check.py" "${args[@]}" >"$log" 2>&1
     local code=$?
     ((code == 0)) || status=1
     if ! grep -q "^done" "$log"; then
@@ -234,9 +253,10 @@ EOF
   # router may pick another expert for a nearly tied token.
   echo "device-check: dump-step0" >&2
   dump() {
-    local variant=$1 kind=$2
+    local variant=$1 kind=$2 t
     shift 2
-    timeout 120 "$BUILD/bin/sdd-train" "$ROOT/models/$variant.toml" "${SMALL[@]}" \
+    t=$(limit 120 dump-step0 "$variant $kind") || return 2
+    timeout "$t" "$BUILD/bin/sdd-train" "$ROOT/models/$variant.toml" "${SMALL[@]}" \
       --data "$DEVICE/data/train.txt" --artifact "$DEVICE/models/$variant-$kind.so" \
       "$@" --dump-step0 "$work/$variant-$kind.safetensors" >"$out/$variant-$kind.log" 2>&1
   }
@@ -251,23 +271,31 @@ EOF
     [[ $verdict == PASS ]]
   }
   for variant in "${VARIANTS[@]}"; do
-    if ! dump "$variant" cpu; then
+    dump "$variant" cpu
+    case $? in
+    0) ;;
+    2) continue ;;
+    *)
       row dump-step0 "$variant" cpu - - FAIL "$(tail -1 "$out/$variant-cpu.log")"
       status=1
       continue
-    fi
+      ;;
+    esac
     kinds=(cuda)
     [[ " ${F32_VARIANTS[*]} " == *" $variant "* ]] && kinds+=(cuda-f32)
     for kind in "${kinds[@]}"; do
       local tol=1e-2 tol_grad=3e-2
       [[ $variant == moe-* ]] && tol_grad=1e-1
       [[ $kind == cuda-f32 ]] && tol=1e-4 tol_grad=1e-4
-      if dump "$variant" "$kind" "${target[@]}"; then
-        compare "$variant" "$kind" $tol $tol_grad || status=1
-      else
+      dump "$variant" "$kind" "${target[@]}"
+      case $? in
+      0) compare "$variant" "$kind" $tol $tol_grad || status=1 ;;
+      2) ;;
+      *)
         row dump-step0 "$variant" "$kind vs cpu" - $tol FAIL "$(tail -1 "$out/$variant-$kind.log")"
         status=1
-      fi
+        ;;
+      esac
     done
   done
 
@@ -275,8 +303,10 @@ EOF
   if ((!emulated)); then
     if "$PYTHON" -c "import torch; assert torch.cuda.is_available()" 2>/dev/null; then
       echo "device-check: timing the SDD linear" >&2
-      timeout 120 "$PYTHON" "$ROOT/scripts/device_check.py" bench-linear "$DEVICE" \
-        "$ROWS" >"$out/bench.log" 2>&1 || row time "SDD linear" - - - FAIL "$(tail -1 "$out/bench.log")"
+      if t=$(limit 120 time "SDD linear"); then
+        timeout "$t" "$PYTHON" "$ROOT/scripts/device_check.py" bench-linear "$DEVICE" \
+          "$ROWS" >"$out/bench.log" 2>&1 || row time "SDD linear" - - - FAIL "$(tail -1 "$out/bench.log")"
+      fi
     else
       row time "SDD linear, torch eager" - - - SKIP "no PyTorch with CUDA in $PYTHON"
     fi
@@ -287,7 +317,8 @@ EOF
       local variant=${run% *} kind=${run#* }
       what="train step $variant (2 layers, 8x128 tokens)"
       [[ -f $DEVICE/models/$variant-$kind.so ]] || continue
-      if timeout 180 "$BUILD/bin/sdd-train" "$ROOT/models/$variant.toml" "${SMALL[@]}" \
+      t=$(limit 180 time "$what $kind") || continue
+      if timeout "$t" "$BUILD/bin/sdd-train" "$ROOT/models/$variant.toml" "${SMALL[@]}" \
         --steps $TRAIN_STEPS --target cuda --data "$DEVICE/data/train.txt" \
         --artifact "$DEVICE/models/$variant-$kind.so" \
         --out "$work/train-$variant-$kind" >"$out/train-$variant-$kind.log" 2>&1; then
@@ -313,7 +344,8 @@ EOF
       for variant in "$TRAIN_VARIANT" moe-postnorm-sdd; do
         [[ -f $DEVICE/models/$variant-cuda.so ]] || continue
         what="train step $variant (2 layers, 8x128 tokens)"
-        timeout 180 "$PYTHON" "$ROOT/scripts/device_check.py" bench-train-torch "$ROWS" \
+        t=$(limit 180 time "$what torch") || continue
+        timeout "$t" "$PYTHON" "$ROOT/scripts/device_check.py" bench-train-torch "$ROWS" \
           "$what" "$ROOT/models/$variant.toml" 30 "${sets[@]}" >"$out/torch-$variant.log" 2>&1 ||
           row time "$what" "torch eager" - - FAIL "$(tail -1 "$out/torch-$variant.log")"
       done
@@ -324,6 +356,7 @@ EOF
   echo "device-check: $((SECONDS - start)) s; logs in $out, dumps in $work"
   "$PYTHON" "$ROOT/scripts/device_check.py" table "$ROWS" | tee "$out/table.txt"
   ((PIPESTATUS[0] == 0)) || status=1
+  grep -q "budget is spent" "$ROWS" && status=1
   return $status
 }
 

@@ -496,7 +496,8 @@ def cmd_table(rows):
         print(fmt(r))
     failed = sum(r[5] == "FAIL" for r in lines)
     passed = sum(r[5] == "PASS" for r in lines)
-    print("\n%d passed, %d failed" % (passed, failed))
+    skipped = sum(r[5] == "SKIP" for r in lines)
+    print("\n%d passed, %d failed, %d skipped" % (passed, failed, skipped))
     return 1 if failed else 0
 
 
