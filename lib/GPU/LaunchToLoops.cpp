@@ -62,8 +62,8 @@ func::FuncOp getOrCreateMmaHelper(ModuleOp module, int64_t threads);
 
 class Emulator {
 public:
-  Emulator(gpu::LaunchOp launch, int64_t threads)
-      : launch(launch), numThreads(threads) {}
+  Emulator(gpu::LaunchOp launch, int64_t threads, bool reverse)
+      : launch(launch), numThreads(threads), reverse(reverse) {}
 
   LogicalResult run(int64_t gridX);
 
@@ -77,8 +77,12 @@ private:
   Value threadLoop(OpBuilder &b, function_ref<void(OpBuilder &, Value)> body);
   LogicalResult emitMma(OpBuilder &b, Phase &phase);
 
+  /// Loops over `count` ids from the top: blocks and threads.
+  Value loopId(OpBuilder &b, Value inductionVar, int64_t count);
+
   gpu::LaunchOp launch;
   int64_t numThreads;
+  bool reverse;
   Location loc = launch.getLoc();
   /// Where per-thread buffers go: before the loop over blocks.
   OpBuilder::InsertPoint allocaPoint;
@@ -107,8 +111,15 @@ Value Emulator::threadLoop(OpBuilder &b,
   Value count = arith::ConstantIndexOp::create(b, loc, numThreads);
   auto loop = scf::ForOp::create(b, loc, zero, count, one);
   OpBuilder inner = OpBuilder::atBlockTerminator(loop.getBody());
-  body(inner, loop.getInductionVar());
+  body(inner, loopId(inner, loop.getInductionVar(), numThreads));
   return loop.getInductionVar();
+}
+
+Value Emulator::loopId(OpBuilder &b, Value inductionVar, int64_t count) {
+  if (!reverse)
+    return inductionVar;
+  return arith::SubIOp::create(
+      b, loc, arith::ConstantIndexOp::create(b, loc, count - 1), inductionVar);
 }
 
 SmallVector<Phase> Emulator::partition(Block &block) {
@@ -520,7 +531,7 @@ LogicalResult Emulator::run(int64_t gridX) {
   gpu::KernelDim3 ids = launch.getBlockIds(), tids = launch.getThreadIds(),
                   gridSize = launch.getGridSize(),
                   blockSize = launch.getBlockSize();
-  mapping.map(ids.x, blockLoop.getInductionVar());
+  mapping.map(ids.x, loopId(lb, blockLoop.getInductionVar(), gridX));
   for (Value v : {ids.y, ids.z, tids.y, tids.z})
     mapping.map(v, zero);
   mapping.map(gridSize.x, arith::ConstantIndexOp::create(b, loc, gridX));
@@ -533,7 +544,7 @@ LogicalResult Emulator::run(int64_t gridX) {
   return success();
 }
 
-LogicalResult emulate(gpu::LaunchOp launch) {
+LogicalResult emulate(gpu::LaunchOp launch, bool reverse) {
   auto constant = [](Value v) { return getConstantIntValue(v); };
   std::optional<int64_t> gridX = constant(launch.getGridSizeX()),
                          blockX = constant(launch.getBlockSizeX());
@@ -543,16 +554,18 @@ LogicalResult emulate(gpu::LaunchOp launch) {
       constant(launch.getBlockSizeZ()) != 1)
     return launch.emitOpError("only one-dimensional launches of constant "
                               "size can be emulated");
-  return Emulator(launch, *blockX).run(*gridX);
+  return Emulator(launch, *blockX, reverse).run(*gridX);
 }
 
 struct SDDGPULaunchToLoops
     : public sdd::impl::SDDGPULaunchToLoopsBase<SDDGPULaunchToLoops> {
+  using Base::Base;
+
   void runOnOperation() override {
     SmallVector<gpu::LaunchOp> launches;
     getOperation().walk([&](gpu::LaunchOp op) { launches.push_back(op); });
     for (gpu::LaunchOp launch : launches)
-      if (failed(emulate(launch)))
+      if (failed(emulate(launch, reverse)))
         return signalPassFailure();
   }
 };

@@ -101,7 +101,9 @@ void mlir::sdd::buildLowerToNVVMPipeline(OpPassManager &pm,
     // Host loops on buffers stay host loops, which is what
     // sdd-gpu-serial-kernels' single thread would run; test harnesses read
     // buffers on the host as well.
-    pm.addPass(createSDDGPULaunchToLoops());
+    SDDGPULaunchToLoopsOptions loops;
+    loops.reverse = options.emulateReverse;
+    pm.addPass(createSDDGPULaunchToLoops(loops));
     // bf16 conversions as integer arithmetic: the host's libgcc may lack
     // the soft-float helpers that LLVM would call.
     arith::ArithExpandOpsPassOptions expand;

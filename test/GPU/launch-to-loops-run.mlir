@@ -3,6 +3,11 @@
 // RUN: sdd-opt %s --sdd-gpu-launch-to-loops --convert-linalg-to-loops --convert-scf-to-cf --convert-to-llvm --reconcile-unrealized-casts \
 // RUN:   | not --crash stdbuf -o0 mlir-runner -e divergent -entry-point-result=void -shared-libs=%mlir_runner_libs 2>&1 | FileCheck %s --check-prefix=DIVERGENT
 
+// RUN: sdd-opt %s --sdd-gpu-launch-to-loops --convert-linalg-to-loops --convert-scf-to-cf --convert-to-llvm --reconcile-unrealized-casts \
+// RUN:   | mlir-runner -e racy -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s --check-prefix=FORWARD
+// RUN: sdd-opt %s --sdd-gpu-launch-to-loops=reverse=true --convert-linalg-to-loops --convert-scf-to-cf --convert-to-llvm --reconcile-unrealized-casts \
+// RUN:   | mlir-runner -e racy -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s --check-prefix=REVERSE
+
 // The emulator runs a loop that synchronises once for the whole block, with
 // thread 0's bounds. Where the threads compute their bounds themselves, it
 // checks at run time that they agree: on a GPU, threads that leave the loop
@@ -72,5 +77,32 @@ func.func @divergent() {
   memref.store %c1, %counts[%c2] : memref<4xindex>
   func.call @run(%counts) : (memref<4xindex>) -> ()
   memref.dealloc %counts : memref<4xindex>
+  return
+}
+
+// A race: every thread of two blocks writes its global id to one element.
+// On a GPU any of them may win; the emulator's last writer is thread 31 of
+// block 1 in order, thread 0 of block 0 in reverse, so a result that
+// depends on it differs between the two runs.
+// FORWARD: [63]
+// REVERSE: [0]
+func.func @racy() {
+  %out = memref.alloc() : memref<1xf32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c32 = arith.constant 32 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c2, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c32, %sy = %c1, %sz = %c1) {
+    %base = arith.muli %bx, %c32 : index
+    %id = arith.addi %base, %tx : index
+    %i = arith.index_cast %id : index to i32
+    %f = arith.sitofp %i : i32 to f32
+    memref.store %f, %out[%c0] : memref<1xf32>
+    gpu.terminator
+  }
+  %u = memref.cast %out : memref<1xf32> to memref<*xf32>
+  func.call @printMemrefF32(%u) : (memref<*xf32>) -> ()
+  memref.dealloc %out : memref<1xf32>
   return
 }

@@ -1,4 +1,5 @@
 // RUN: sdd-opt %s --sdd-gpu-launch-to-loops --canonicalize --cse | FileCheck %s --implicit-check-not=gpu.
+// RUN: sdd-opt %s --sdd-gpu-launch-to-loops=reverse=true --canonicalize --cse | FileCheck %s --check-prefix=REVERSE --implicit-check-not=gpu.
 
 // sdd-gpu-launch-to-loops runs a block's threads one after another between
 // synchronisation points: a loop over blocks around one loop over threads
@@ -13,6 +14,15 @@
 // CHECK:     memref.load %arg0[%[[J]]]
 // CHECK-NOT: scf.for
 // CHECK: return
+
+// With reverse=true, blocks and threads count down.
+// REVERSE-LABEL: func.func @threads
+// REVERSE: scf.for %[[I:.*]] = %c0 to %c2 step %c1 {
+// REVERSE:   %[[BLOCK:.*]] = arith.subi %c1, %[[I]]
+// REVERSE:   scf.for %[[J:.*]] = %c0 to %c32 step %c1 {
+// REVERSE:     %[[THREAD:.*]] = arith.subi %c31, %[[J]]
+// REVERSE:     %[[ROW:.*]] = arith.muli %[[BLOCK]], %c32
+// REVERSE:     arith.addi %[[ROW]], %[[THREAD]]
 func.func @threads(%buf: memref<64xf32>) {
   %c1 = arith.constant 1 : index
   %c2 = arith.constant 2 : index

@@ -24,6 +24,7 @@
 // NVVM-NEXT: --chips=<string>
 // NVVM-NEXT: --embed-ptx{{ }}
 // NVVM-NEXT: --emulate{{ }}
+// NVVM-NEXT: --emulate-reverse{{ }}
 // NVVM-NEXT: --features=<string>
 // NVVM-NEXT: --format=<string>
 // NVVM-NEXT: --fuse{{ }}

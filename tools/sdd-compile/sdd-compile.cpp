@@ -104,6 +104,12 @@ cl::opt<bool> deviceArguments(
              "(default off; testing): the manifest says device arguments, "
              "so that sdd-train stages them through the CUDA layer"),
     cl::init(false));
+cl::opt<bool> emulateReverse(
+    "emulate-reverse",
+    cl::desc("With --target cuda-emulated (testing): blocks and threads run "
+             "in descending order; a kernel whose result changes with the "
+             "order has a race on a GPU"),
+    cl::init(false));
 cl::opt<bool> recompute(
     "recompute",
     cl::desc("CPU: the backward pass recomputes what it needs from the "
@@ -286,6 +292,8 @@ int main(int argc, char **argv) {
                 "'");
   if (target == Target::CPU && deviceArguments.getNumOccurrences())
     return fail("--device-arguments is for --target cuda or cuda-emulated");
+  if (target != Target::CUDAEmulated && emulateReverse)
+    return fail("--emulate-reverse is for --target cuda-emulated");
   if (elementTypeName == "f64" && emitKind != Emit::MLIR)
     return fail("--element-type=f64 is only for --emit=mlir; artifacts are "
                 "f32");
@@ -356,6 +364,7 @@ int main(int argc, char **argv) {
       sdd::LowerToNVVMOptions options;
       options.cABI = true;
       options.emulate = target == Target::CUDAEmulated;
+      options.emulateReverse = emulateReverse;
       options.hostArguments = !useDeviceArguments();
       options.mma = useMma;
       sdd::buildLowerToNVVMPipeline(pm, options);

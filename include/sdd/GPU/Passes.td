@@ -187,7 +187,17 @@ def SDDGPULaunchToLoops : Pass<"sdd-gpu-launch-to-loops",
     `cf.assert` checks at run time that every thread computed the same.
     Synchronisation under other control flow, or in a loop whose bounds may
     depend on the thread otherwise, makes the pass fail.
+
+    With `reverse`, blocks and the threads of every phase run in descending
+    order. On a GPU they run in no particular order, so a kernel whose
+    result differs between the two orders has a race there (two threads or
+    blocks writing one element, or one reading what another writes between
+    the same synchronisation points).
   }];
+  let options = [
+    Option<"reverse", "reverse", "bool", /*default=*/"false",
+           "Run blocks and threads in descending order">,
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::cf::ControlFlowDialect",

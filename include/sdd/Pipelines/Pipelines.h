@@ -93,6 +93,12 @@ struct LowerToNVVMOptions : public PassPipelineOptions<LowerToNVVMOptions> {
                      "tensor cores' mma.sync) and lower everything for the "
                      "CPU, to check the GPU lowering without a GPU"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> emulateReverse{
+      *this, "emulate-reverse",
+      llvm::cl::desc("With emulate: blocks and threads in descending order "
+                     "(a result that changes with the order is a race on "
+                     "the GPU)"),
+      llvm::cl::init(false)};
   PassOptions::ListOption<std::string> chips{
       *this, "chips",
       llvm::cl::desc("NVVM target chips, one cubin each (default: sm_80, "
