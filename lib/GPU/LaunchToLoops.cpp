@@ -14,9 +14,11 @@
 
 #include "sdd/GPU/Passes.h"
 
-#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
+#include "mlir/Dialect/LLVMIR/FunctionCallUtils.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
+
+#include "llvm/ADT/MapVector.h"
 
 namespace mlir::sdd {
 #define GEN_PASS_DEF_SDDGPULAUNCHTOLOOPS
@@ -79,10 +81,28 @@ private:
 
   /// Loops over `count` ids from the top: blocks and threads.
   Value loopId(OpBuilder &b, Value inductionVar, int64_t count);
+  /// Before each load and store of workgroup memory in `op` (cloned for
+  /// thread `threadId`), checks that no other thread wrote the element, or
+  /// for a store read it, since the last barrier.
+  void checkWorkgroupAccesses(Operation *op, Value threadId);
+  void bumpEpoch(OpBuilder &b);
+  /// Where `failed` holds, writes "sdd-gpu-launch-to-loops: <message>" to
+  /// stderr and aborts, as a GPU would trap (through a helper of the module
+  /// per `kind`; not cf.assert, whose message goes to stdout, which an
+  /// abort may leave unflushed).
+  void failIf(OpBuilder &b, Value failed, StringRef kind, StringRef message);
 
   gpu::LaunchOp launch;
   int64_t numThreads;
   bool reverse;
+  /// Race checks of workgroup memory: per buffer, the last writer and
+  /// reader of every element as `epoch * (threads + 2) + thread + 1`
+  /// (reader `threads + 1`: several); the epoch counts barriers.
+  struct Shadow {
+    Value writer, reader;
+  };
+  llvm::MapVector<Value, Shadow> shadows;
+  Value epoch;
   Location loc = launch.getLoc();
   /// Where per-thread buffers go: before the loop over blocks.
   OpBuilder::InsertPoint allocaPoint;
@@ -113,6 +133,105 @@ Value Emulator::threadLoop(OpBuilder &b,
   OpBuilder inner = OpBuilder::atBlockTerminator(loop.getBody());
   body(inner, loopId(inner, loop.getInductionVar(), numThreads));
   return loop.getInductionVar();
+}
+
+void Emulator::failIf(OpBuilder &b, Value failed, StringRef kind,
+                      StringRef message) {
+  auto module = launch->getParentOfType<ModuleOp>();
+  std::string name = ("__sdd_emulator_" + kind).str();
+  auto fail = module.lookupSymbol<func::FuncOp>(name);
+  if (!fail) {
+    MLIRContext *ctx = module.getContext();
+    OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
+    Type i32 = mb.getI32Type(), i64 = mb.getI64Type(),
+         ptr = LLVM::LLVMPointerType::get(ctx);
+    FailureOr<LLVM::LLVMFuncOp> write =
+        LLVM::lookupOrCreateFn(mb, module, "write", {i32, ptr, i64}, i64);
+    FailureOr<LLVM::LLVMFuncOp> abort = LLVM::lookupOrCreateFn(
+        mb, module, "abort", {}, LLVM::LLVMVoidType::get(ctx));
+    assert(succeeded(write) && succeeded(abort) && "libc's, by their names");
+    fail = func::FuncOp::create(mb, loc, name, FunctionType::get(ctx, {}, {}));
+    fail.setPrivate();
+    OpBuilder fb = OpBuilder::atBlockBegin(fail.addEntryBlock());
+    std::string text = ("sdd-gpu-launch-to-loops: " + message + "\n").str();
+    Value chars = LLVM::createGlobalString(loc, fb, name + "_message", text,
+                                           LLVM::Linkage::Internal);
+    LLVM::CallOp::create(
+        fb, loc, *write,
+        ValueRange{LLVM::ConstantOp::create(fb, loc, i32, 2), chars,
+                   LLVM::ConstantOp::create(fb, loc, i64, text.size())});
+    LLVM::CallOp::create(fb, loc, *abort, ValueRange{});
+    func::ReturnOp::create(fb, loc);
+  }
+  auto ifOp = scf::IfOp::create(b, loc, failed, false);
+  OpBuilder tb = OpBuilder::atBlockTerminator(&ifOp.getThenRegion().front());
+  func::CallOp::create(tb, loc, fail);
+}
+
+void Emulator::bumpEpoch(OpBuilder &b) {
+  if (!epoch)
+    return;
+  Value next = arith::AddIOp::create(
+      b, loc, memref::LoadOp::create(b, loc, epoch, ValueRange{}),
+      arith::ConstantIntOp::create(b, loc, b.getI64Type(), 1));
+  memref::StoreOp::create(b, loc, next, epoch, ValueRange{});
+}
+
+void Emulator::checkWorkgroupAccesses(Operation *op, Value threadId) {
+  SmallVector<Operation *> accesses;
+  op->walk([&](Operation *nested) {
+    if (auto load = dyn_cast<memref::LoadOp>(nested);
+        load && shadows.count(load.getMemRef()))
+      accesses.push_back(nested);
+    if (auto store = dyn_cast<memref::StoreOp>(nested);
+        store && shadows.count(store.getMemRef()))
+      accesses.push_back(nested);
+  });
+  for (Operation *access : accesses) {
+    OpBuilder b(access);
+    Type i64 = b.getI64Type();
+    auto constant = [&](int64_t v) {
+      return arith::ConstantIntOp::create(b, loc, i64, v).getResult();
+    };
+    auto load = dyn_cast<memref::LoadOp>(access);
+    Value buffer =
+        load ? load.getMemRef() : cast<memref::StoreOp>(access).getMemRef();
+    ValueRange indices =
+        load ? load.getIndices() : cast<memref::StoreOp>(access).getIndices();
+    const Shadow &shadow = shadows.lookup(buffer);
+    Value stride = constant(numThreads + 2);
+    Value base = arith::MulIOp::create(
+        b, loc, memref::LoadOp::create(b, loc, epoch, ValueRange{}), stride);
+    Value self = arith::AddIOp::create(
+        b, loc, base,
+        arith::AddIOp::create(b, loc,
+                              arith::IndexCastOp::create(b, loc, i64, threadId),
+                              constant(1)));
+    // Another thread's access in this epoch: at least `base`, not `self`.
+    auto byOther = [&](Value mark) {
+      Value now =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, mark, base);
+      Value other =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, mark, self);
+      return arith::AndIOp::create(b, loc, now, other).getResult();
+    };
+    Value lastWriter = memref::LoadOp::create(b, loc, shadow.writer, indices);
+    Value lastReader = memref::LoadOp::create(b, loc, shadow.reader, indices);
+    Value race = byOther(lastWriter);
+    if (load) {
+      Value several =
+          arith::AddIOp::create(b, loc, base, constant(numThreads + 1));
+      Value mark =
+          arith::SelectOp::create(b, loc, byOther(lastReader), several, self);
+      memref::StoreOp::create(b, loc, mark, shadow.reader, indices);
+    } else {
+      race = arith::OrIOp::create(b, loc, race, byOther(lastReader));
+      memref::StoreOp::create(b, loc, self, shadow.writer, indices);
+    }
+    failIf(b, race, "race",
+           "threads race on workgroup memory (one wrote an element that "
+           "another read or wrote since the last barrier)");
+  }
 }
 
 Value Emulator::loopId(OpBuilder &b, Value inductionVar, int64_t count) {
@@ -202,6 +321,7 @@ LogicalResult Emulator::emitBlock(OpBuilder &b, Block &block,
   for (Phase &phase : phases) {
     switch (phase.kind) {
     case Phase::Barrier:
+      bumpEpoch(b);
       break;
     case Phase::Threads: {
       if (phase.ops.empty())
@@ -216,7 +336,7 @@ LogicalResult Emulator::emitBlock(OpBuilder &b, Block &block,
         local.map(tids.x, threadId);
         for (Operation *op : phase.ops) {
           bindOperands(tb, op, local, threadId);
-          tb.clone(*op, local);
+          checkWorkgroupAccesses(tb.clone(*op, local), threadId);
           for (Value result : op->getResults())
             if (Value buffer = storage.lookup(result))
               memref::StoreOp::create(tb, loc, local.lookup(result), buffer,
@@ -284,12 +404,12 @@ LogicalResult Emulator::emitBlock(OpBuilder &b, Block &block,
             b, loc, perThread,
             ValueRange{arith::ConstantIndexOp::create(b, loc, 0)});
         threadLoop(b, [&](OpBuilder &tb, Value threadId) {
-          Value same = arith::CmpIOp::create(
-              tb, loc, arith::CmpIPredicate::eq, first,
+          Value differ = arith::CmpIOp::create(
+              tb, loc, arith::CmpIPredicate::ne, first,
               memref::LoadOp::create(tb, loc, perThread, threadId));
-          cf::AssertOp::create(tb, loc, same,
-                               "sdd-gpu-launch-to-loops: the bounds of a loop "
-                               "that synchronises differ between threads");
+          failIf(tb, differ, "bounds",
+                 "the bounds of a loop that synchronises differ between "
+                 "threads");
         });
       }
       // The loop-carried values live per thread; the loop runs once.
@@ -513,12 +633,36 @@ func::FuncOp getOrCreateMmaHelper(ModuleOp module, int64_t threads) {
 LogicalResult Emulator::run(int64_t gridX) {
   OpBuilder b(launch);
   IRMapping mapping;
+  Type i64 = b.getI64Type();
+  Value zero64 = arith::ConstantIntOp::create(b, loc, i64, 0);
   for (BlockArgument arg : launch.getWorkgroupAttributions()) {
-    auto type = cast<MemRefType>(arg.getType());
-    mapping.map(
-        arg,
-        memref::AllocaOp::create(
-            b, loc, MemRefType::get(type.getShape(), type.getElementType())));
+    ArrayRef<int64_t> shape = cast<MemRefType>(arg.getType()).getShape();
+    Value buffer = memref::AllocaOp::create(
+        b, loc,
+        MemRefType::get(shape,
+                        cast<MemRefType>(arg.getType()).getElementType()));
+    mapping.map(arg, buffer);
+    // On the heap (two i64 per element), zeroed: epoch 0 precedes every
+    // block's accesses.
+    Shadow shadow;
+    for (Value *mark : {&shadow.writer, &shadow.reader}) {
+      *mark = memref::AllocOp::create(b, loc, MemRefType::get(shape, i64));
+      SmallVector<Value> lower, upper, steps;
+      for (int64_t size : shape) {
+        lower.push_back(arith::ConstantIndexOp::create(b, loc, 0));
+        upper.push_back(arith::ConstantIndexOp::create(b, loc, size));
+        steps.push_back(arith::ConstantIndexOp::create(b, loc, 1));
+      }
+      scf::buildLoopNest(b, loc, lower, upper, steps,
+                         [&](OpBuilder &nb, Location, ValueRange idx) {
+                           memref::StoreOp::create(nb, loc, zero64, *mark, idx);
+                         });
+    }
+    shadows[buffer] = shadow;
+  }
+  if (!shadows.empty()) {
+    epoch = memref::AllocaOp::create(b, loc, MemRefType::get({}, i64));
+    memref::StoreOp::create(b, loc, zero64, epoch, ValueRange{});
   }
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
@@ -532,6 +676,8 @@ LogicalResult Emulator::run(int64_t gridX) {
                   gridSize = launch.getGridSize(),
                   blockSize = launch.getBlockSize();
   mapping.map(ids.x, loopId(lb, blockLoop.getInductionVar(), gridX));
+  // A block's accesses never race with the previous block's.
+  bumpEpoch(lb);
   for (Value v : {ids.y, ids.z, tids.y, tids.z})
     mapping.map(v, zero);
   mapping.map(gridSize.x, arith::ConstantIndexOp::create(b, loc, gridX));
@@ -540,6 +686,11 @@ LogicalResult Emulator::run(int64_t gridX) {
     mapping.map(v, one);
   if (failed(emitBlock(lb, launch.getBody().front(), mapping)))
     return failure();
+  b.setInsertionPointAfter(blockLoop);
+  for (auto &[buffer, shadow] : shadows) {
+    memref::DeallocOp::create(b, loc, shadow.writer);
+    memref::DeallocOp::create(b, loc, shadow.reader);
+  }
   launch.erase();
   return success();
 }

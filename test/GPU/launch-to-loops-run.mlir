@@ -1,18 +1,23 @@
 // RUN: sdd-opt %s --sdd-gpu-launch-to-loops --convert-linalg-to-loops --convert-scf-to-cf --convert-to-llvm --reconcile-unrealized-casts \
 // RUN:   | mlir-runner -e uniform -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s --check-prefix=UNIFORM
 // RUN: sdd-opt %s --sdd-gpu-launch-to-loops --convert-linalg-to-loops --convert-scf-to-cf --convert-to-llvm --reconcile-unrealized-casts \
-// RUN:   | not --crash stdbuf -o0 mlir-runner -e divergent -entry-point-result=void -shared-libs=%mlir_runner_libs 2>&1 | FileCheck %s --check-prefix=DIVERGENT
+// RUN:   | not --crash mlir-runner -e divergent -entry-point-result=void -shared-libs=%mlir_runner_libs 2>&1 | FileCheck %s --check-prefix=DIVERGENT
 
 // RUN: sdd-opt %s --sdd-gpu-launch-to-loops --convert-linalg-to-loops --convert-scf-to-cf --convert-to-llvm --reconcile-unrealized-casts \
 // RUN:   | mlir-runner -e racy -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s --check-prefix=FORWARD
 // RUN: sdd-opt %s --sdd-gpu-launch-to-loops=reverse=true --convert-linalg-to-loops --convert-scf-to-cf --convert-to-llvm --reconcile-unrealized-casts \
 // RUN:   | mlir-runner -e racy -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s --check-prefix=REVERSE
 
+// RUN: sdd-opt %s --sdd-gpu-launch-to-loops --convert-linalg-to-loops --convert-scf-to-cf --convert-to-llvm --reconcile-unrealized-casts \
+// RUN:   | mlir-runner -e rotate_with_barrier -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s --check-prefix=BARRIER
+// RUN: sdd-opt %s --sdd-gpu-launch-to-loops --convert-linalg-to-loops --convert-scf-to-cf --convert-to-llvm --reconcile-unrealized-casts \
+// RUN:   | not --crash mlir-runner -e rotate_without_barrier -entry-point-result=void -shared-libs=%mlir_runner_libs 2>&1 | FileCheck %s --check-prefix=SHARED-RACE
+
 // The emulator runs a loop that synchronises once for the whole block, with
 // thread 0's bounds. Where the threads compute their bounds themselves, it
 // checks at run time that they agree: on a GPU, threads that leave the loop
-// early would leave the others waiting at the barrier. (The failed assert
-// prints to stdout and aborts, hence stdbuf.)
+// early would leave the others waiting at the barrier. A failed check
+// writes to stderr and aborts.
 
 // Every thread reads the same trip count (3): each thread doubles its
 // value three times.
@@ -104,5 +109,80 @@ func.func @racy() {
   %u = memref.cast %out : memref<1xf32> to memref<*xf32>
   func.call @printMemrefF32(%u) : (memref<*xf32>) -> ()
   memref.dealloc %out : memref<1xf32>
+  return
+}
+
+// Workgroup memory: every thread stores its value, then reads its
+// neighbour's. With a barrier in between that is well defined; without,
+// the neighbour may not have stored yet on a GPU, and the emulator says so
+// (in its order, at thread 1's store to the element thread 0 read).
+// BARRIER: [2, 3, 4, 1]
+// SHARED-RACE: sdd-gpu-launch-to-loops: threads race on workgroup memory (one wrote an element that another read or wrote since the last barrier)
+func.func @rotate_kernel(%buf: memref<4xf32>) {
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c4, %sy = %c1, %sz = %c1)
+             workgroup(%tile : memref<4xf32, #gpu.address_space<workgroup>>) {
+    %v = memref.load %buf[%tx] : memref<4xf32>
+    memref.store %v, %tile[%tx] : memref<4xf32, #gpu.address_space<workgroup>>
+    gpu.barrier
+    %next = arith.addi %tx, %c1 : index
+    %n = arith.remui %next, %c4 : index
+    %w = memref.load %tile[%n] : memref<4xf32, #gpu.address_space<workgroup>>
+    memref.store %w, %buf[%tx] : memref<4xf32>
+    gpu.terminator
+  }
+  return
+}
+
+func.func @rotate_racy_kernel(%buf: memref<4xf32>) {
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c4, %sy = %c1, %sz = %c1)
+             workgroup(%tile : memref<4xf32, #gpu.address_space<workgroup>>) {
+    %v = memref.load %buf[%tx] : memref<4xf32>
+    memref.store %v, %tile[%tx] : memref<4xf32, #gpu.address_space<workgroup>>
+    %next = arith.addi %tx, %c1 : index
+    %n = arith.remui %next, %c4 : index
+    %w = memref.load %tile[%n] : memref<4xf32, #gpu.address_space<workgroup>>
+    memref.store %w, %buf[%tx] : memref<4xf32>
+    gpu.terminator
+  }
+  return
+}
+
+func.func @print_rotated(%racy: i1) {
+  %buf = memref.alloc() : memref<4xf32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  scf.for %i = %c0 to %c4 step %c1 {
+    %j = arith.addi %i, %c1 : index
+    %ji = arith.index_cast %j : index to i32
+    %f = arith.sitofp %ji : i32 to f32
+    memref.store %f, %buf[%i] : memref<4xf32>
+  }
+  scf.if %racy {
+    func.call @rotate_racy_kernel(%buf) : (memref<4xf32>) -> ()
+  } else {
+    func.call @rotate_kernel(%buf) : (memref<4xf32>) -> ()
+  }
+  %u = memref.cast %buf : memref<4xf32> to memref<*xf32>
+  func.call @printMemrefF32(%u) : (memref<*xf32>) -> ()
+  memref.dealloc %buf : memref<4xf32>
+  return
+}
+
+func.func @rotate_with_barrier() {
+  %false = arith.constant false
+  func.call @print_rotated(%false) : (i1) -> ()
+  return
+}
+
+func.func @rotate_without_barrier() {
+  %true = arith.constant true
+  func.call @print_rotated(%true) : (i1) -> ()
   return
 }

@@ -98,8 +98,9 @@ func.func @loop(%buf: memref<32xf32>, %n: memref<index>) {
 // CHECK: %[[END0:.*]] = memref.load %[[ENDS]][%c0]
 // CHECK: scf.for %[[T:.*]] = %c0 to %c32 step %c1 {
 // CHECK:   %[[END:.*]] = memref.load %[[ENDS]][%[[T]]]
-// CHECK:   %[[SAME:.*]] = arith.cmpi eq, %[[END0]], %[[END]]
-// CHECK:   cf.assert %[[SAME]], "sdd-gpu-launch-to-loops: the bounds of a loop that synchronises differ between threads"
+// CHECK:   %[[DIFFER:.*]] = arith.cmpi ne, %[[END0]], %[[END]]
+// CHECK:   scf.if %[[DIFFER]] {
+// CHECK:     func.call @__sdd_emulator_bounds()
 // CHECK: %[[TRIPS:.*]] = memref.load %[[ENDS]][%c0]
 // CHECK: scf.for %{{.*}} = %c0 to %[[TRIPS]] step %c1 {
 // CHECK:   scf.for %{{.*}} = %c0 to %c32 step %c1 {
@@ -124,11 +125,28 @@ func.func @loop(%buf: memref<32xf32>, %n: memref<index>) {
 
 // mma.sync: every warp's fragments go to the module's helper, which
 // multiplies with the PTX layouts; workgroup memory is a stack buffer.
+// Each access to workgroup memory checks and updates the element's last
+// writer (and readers) since the barrier; a failed check calls a helper
+// that writes its message to stderr and aborts.
 // CHECK-LABEL: func.func @mma
 // CHECK: %[[TILE:.*]] = memref.alloca() : memref<64xf32>
+// CHECK: %[[WRITER:.*]] = memref.alloc() : memref<64xi64>
+// CHECK: %[[READER:.*]] = memref.alloc() : memref<64xi64>
 // CHECK: call @__sdd_emulate_mma_m16n8k16_bf16_64(
+// CHECK: memref.load %[[WRITER]]
+// CHECK: memref.load %[[READER]]
+// CHECK: memref.store %{{.*}}, %[[WRITER]]
+// CHECK: scf.if
+// CHECK:   func.call @__sdd_emulator_race()
 // CHECK: memref.store %{{.*}}, %[[TILE]]
-// CHECK: func.func private @__sdd_emulate_mma_m16n8k16_bf16_64(
+// CHECK: memref.dealloc %[[WRITER]]
+// CHECK: memref.dealloc %[[READER]]
+// CHECK-DAG: func.func private @__sdd_emulate_mma_m16n8k16_bf16_64(
+// CHECK-DAG: func.func private @__sdd_emulator_race() {
+// CHECK-DAG: %[[STDERR:.*]] = llvm.mlir.constant(2 : i32)
+// CHECK-DAG: llvm.mlir.addressof @__sdd_emulator_race_message
+// CHECK-DAG: llvm.call @write(%[[STDERR]],
+// CHECK-DAG: llvm.call @abort()
 func.func @mma(%a: memref<64xi32>, %out: memref<64xf32>) {
   %c1 = arith.constant 1 : index
   %c64 = arith.constant 64 : index

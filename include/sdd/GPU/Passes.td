@@ -183,10 +183,17 @@ def SDDGPULaunchToLoops : Pass<"sdd-gpu-launch-to-loops",
     of each warp's lanes, multiplies and scatters the result (the PTX
     fragment layouts); workgroup memory becomes a stack buffer. An
     `scf.for` that synchronises runs once for the whole block, its body cut
-    into phases in turn; where its bounds are computed per thread, a
-    `cf.assert` checks at run time that every thread computed the same.
+    into phases in turn; where its bounds are computed per thread, a check
+    at run time makes sure that every thread computed the same.
     Synchronisation under other control flow, or in a loop whose bounds may
     depend on the thread otherwise, makes the pass fail.
+
+    Every load and store of workgroup memory is checked at run time against
+    a record of each element's last writer and readers since the last
+    barrier: one thread writing an element that another read or wrote, or
+    reading one that another wrote, between two barriers is a race on the
+    GPU. A failed check writes `sdd-gpu-launch-to-loops: ...` to stderr and
+    aborts.
 
     With `reverse`, blocks and the threads of every phase run in descending
     order. On a GPU they run in no particular order, so a kernel whose
@@ -200,8 +207,8 @@ def SDDGPULaunchToLoops : Pass<"sdd-gpu-launch-to-loops",
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
-    "::mlir::cf::ControlFlowDialect",
     "::mlir::func::FuncDialect",
+    "::mlir::LLVM::LLVMDialect",
     "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect"
   ];
