@@ -103,6 +103,9 @@ private:
   };
   llvm::MapVector<Value, Shadow> shadows;
   Value epoch;
+  /// The epoch at which the current block started: a load of an element
+  /// written before it reads what no thread of the block wrote.
+  Value blockEpoch;
   Location loc = launch.getLoc();
   /// Where per-thread buffers go: before the loop over blocks.
   OpBuilder::InsertPoint allocaPoint;
@@ -224,6 +227,14 @@ void Emulator::checkWorkgroupAccesses(Operation *op, Value threadId) {
       Value mark =
           arith::SelectOp::create(b, loc, byOther(lastReader), several, self);
       memref::StoreOp::create(b, loc, mark, shadow.reader, indices);
+      Value blockBase = arith::MulIOp::create(
+          b, loc, memref::LoadOp::create(b, loc, blockEpoch, ValueRange{}),
+          stride);
+      Value unwritten = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                              lastWriter, blockBase);
+      failIf(b, unwritten, "unwritten",
+             "a thread read workgroup memory that no thread of its block "
+             "wrote");
     } else {
       race = arith::OrIOp::create(b, loc, race, byOther(lastReader));
       memref::StoreOp::create(b, loc, self, shadow.writer, indices);
@@ -663,6 +674,7 @@ LogicalResult Emulator::run(int64_t gridX) {
   if (!shadows.empty()) {
     epoch = memref::AllocaOp::create(b, loc, MemRefType::get({}, i64));
     memref::StoreOp::create(b, loc, zero64, epoch, ValueRange{});
+    blockEpoch = memref::AllocaOp::create(b, loc, MemRefType::get({}, i64));
   }
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
@@ -678,6 +690,10 @@ LogicalResult Emulator::run(int64_t gridX) {
   mapping.map(ids.x, loopId(lb, blockLoop.getInductionVar(), gridX));
   // A block's accesses never race with the previous block's.
   bumpEpoch(lb);
+  if (blockEpoch)
+    memref::StoreOp::create(
+        lb, loc, memref::LoadOp::create(lb, loc, epoch, ValueRange{}),
+        blockEpoch, ValueRange{});
   for (Value v : {ids.y, ids.z, tids.y, tids.z})
     mapping.map(v, zero);
   mapping.map(gridSize.x, arith::ConstantIndexOp::create(b, loc, gridX));

@@ -13,6 +13,9 @@
 // RUN: sdd-opt %s --sdd-gpu-launch-to-loops --convert-linalg-to-loops --convert-scf-to-cf --convert-to-llvm --reconcile-unrealized-casts \
 // RUN:   | not --crash mlir-runner -e rotate_without_barrier -entry-point-result=void -shared-libs=%mlir_runner_libs 2>&1 | FileCheck %s --check-prefix=SHARED-RACE
 
+// RUN: sdd-opt %s --sdd-gpu-launch-to-loops --convert-linalg-to-loops --convert-scf-to-cf --convert-to-llvm --reconcile-unrealized-casts \
+// RUN:   | not --crash mlir-runner -e read_unwritten -entry-point-result=void -shared-libs=%mlir_runner_libs 2>&1 | FileCheck %s --check-prefix=UNWRITTEN
+
 // The emulator runs a loop that synchronises once for the whole block, with
 // thread 0's bounds. Where the threads compute their bounds themselves, it
 // checks at run time that they agree: on a GPU, threads that leave the loop
@@ -112,10 +115,11 @@ func.func @racy() {
   return
 }
 
-// Workgroup memory: every thread stores its value, then reads its
-// neighbour's. With a barrier in between that is well defined; without,
-// the neighbour may not have stored yet on a GPU, and the emulator says so
-// (in its order, at thread 1's store to the element thread 0 read).
+// Workgroup memory: every thread stages its value, then replaces it with
+// its neighbour's. With a barrier between reading the neighbour's element
+// and overwriting its own, that is well defined; without, a thread may
+// overwrite an element before its neighbour read it, and the emulator
+// says so (in its order, at thread 1's store to the element thread 0 read).
 // BARRIER: [2, 3, 4, 1]
 // SHARED-RACE: sdd-gpu-launch-to-loops: threads race on workgroup memory (one wrote an element that another read or wrote since the last barrier)
 func.func @rotate_kernel(%buf: memref<4xf32>) {
@@ -130,7 +134,11 @@ func.func @rotate_kernel(%buf: memref<4xf32>) {
     %next = arith.addi %tx, %c1 : index
     %n = arith.remui %next, %c4 : index
     %w = memref.load %tile[%n] : memref<4xf32, #gpu.address_space<workgroup>>
-    memref.store %w, %buf[%tx] : memref<4xf32>
+    gpu.barrier
+    memref.store %w, %tile[%tx] : memref<4xf32, #gpu.address_space<workgroup>>
+    gpu.barrier
+    %r = memref.load %tile[%tx] : memref<4xf32, #gpu.address_space<workgroup>>
+    memref.store %r, %buf[%tx] : memref<4xf32>
     gpu.terminator
   }
   return
@@ -144,10 +152,14 @@ func.func @rotate_racy_kernel(%buf: memref<4xf32>) {
              workgroup(%tile : memref<4xf32, #gpu.address_space<workgroup>>) {
     %v = memref.load %buf[%tx] : memref<4xf32>
     memref.store %v, %tile[%tx] : memref<4xf32, #gpu.address_space<workgroup>>
+    gpu.barrier
     %next = arith.addi %tx, %c1 : index
     %n = arith.remui %next, %c4 : index
     %w = memref.load %tile[%n] : memref<4xf32, #gpu.address_space<workgroup>>
-    memref.store %w, %buf[%tx] : memref<4xf32>
+    memref.store %w, %tile[%tx] : memref<4xf32, #gpu.address_space<workgroup>>
+    gpu.barrier
+    %r = memref.load %tile[%tx] : memref<4xf32, #gpu.address_space<workgroup>>
+    memref.store %r, %buf[%tx] : memref<4xf32>
     gpu.terminator
   }
   return
@@ -184,5 +196,34 @@ func.func @rotate_with_barrier() {
 func.func @rotate_without_barrier() {
   %true = arith.constant true
   func.call @print_rotated(%true) : (i1) -> ()
+  return
+}
+
+// Only the even threads stage their element, yet every thread reads its
+// own after the barrier: the odd ones read what no thread of the block
+// wrote (on a GPU, whatever was there; in the emulator, the previous
+// block's value).
+// UNWRITTEN: sdd-gpu-launch-to-loops: a thread read workgroup memory that no thread of its block wrote
+func.func @read_unwritten() {
+  %buf = memref.alloc() : memref<4xf32>
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c4 = arith.constant 4 : index
+  %zero = arith.constant 0.0 : f32
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c4, %sy = %c1, %sz = %c1)
+             workgroup(%tile : memref<4xf32, #gpu.address_space<workgroup>>) {
+    %parity = arith.remui %tx, %c2 : index
+    %c0 = arith.constant 0 : index
+    %even = arith.cmpi eq, %parity, %c0 : index
+    scf.if %even {
+      memref.store %zero, %tile[%tx] : memref<4xf32, #gpu.address_space<workgroup>>
+    }
+    gpu.barrier
+    %v = memref.load %tile[%tx] : memref<4xf32, #gpu.address_space<workgroup>>
+    memref.store %v, %buf[%tx] : memref<4xf32>
+    gpu.terminator
+  }
+  memref.dealloc %buf : memref<4xf32>
   return
 }

@@ -192,8 +192,9 @@ def SDDGPULaunchToLoops : Pass<"sdd-gpu-launch-to-loops",
     a record of each element's last writer and readers since the last
     barrier: one thread writing an element that another read or wrote, or
     reading one that another wrote, between two barriers is a race on the
-    GPU. A failed check writes `sdd-gpu-launch-to-loops: ...` to stderr and
-    aborts.
+    GPU; reading an element that no thread of the block wrote reads
+    whatever the GPU left there (here: the previous block's value). A failed
+    check writes `sdd-gpu-launch-to-loops: ...` to stderr and aborts.
 
     With `reverse`, blocks and the threads of every phase run in descending
     order. On a GPU they run in no particular order, so a kernel whose
