@@ -86,11 +86,17 @@ private:
   /// for a store read it, since the last barrier.
   void checkWorkgroupAccesses(Operation *op, Value threadId);
   void bumpEpoch(OpBuilder &b);
-  /// Where `failed` holds, writes "sdd-gpu-launch-to-loops: <message>" to
-  /// stderr and aborts, as a GPU would trap (through a helper of the module
-  /// per `kind`; not cf.assert, whose message goes to stdout, which an
-  /// abort may leave unflushed).
+  /// Records a failed check where `failed` holds: after the launch, the
+  /// program writes "sdd-gpu-launch-to-loops: <message>" to stderr and
+  /// aborts, as a GPU would trap. A flag per `kind`, not a branch at every
+  /// check: values live across no extra blocks (a bf16 value that does
+  /// makes the host's code generator call soft-float helpers that libgcc
+  /// may lack).
   void failIf(OpBuilder &b, Value failed, StringRef kind, StringRef message);
+  /// After the launch: aborts with the message of each flag that is set
+  /// (through a helper of the module per kind; not cf.assert, whose
+  /// message goes to stdout, which an abort may leave unflushed).
+  void reportFailures(OpBuilder &b);
 
   gpu::LaunchOp launch;
   int64_t numThreads;
@@ -103,6 +109,11 @@ private:
   };
   llvm::MapVector<Value, Shadow> shadows;
   Value epoch;
+  struct Failure {
+    Value flag;
+    std::string message;
+  };
+  llvm::MapVector<StringRef, Failure> failures;
   /// The epoch at which the current block started: a load of an element
   /// written before it reads what no thread of the block wrote.
   Value blockEpoch;
@@ -140,35 +151,59 @@ Value Emulator::threadLoop(OpBuilder &b,
 
 void Emulator::failIf(OpBuilder &b, Value failed, StringRef kind,
                       StringRef message) {
-  auto module = launch->getParentOfType<ModuleOp>();
-  std::string name = ("__sdd_emulator_" + kind).str();
-  auto fail = module.lookupSymbol<func::FuncOp>(name);
-  if (!fail) {
-    MLIRContext *ctx = module.getContext();
-    OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
-    Type i32 = mb.getI32Type(), i64 = mb.getI64Type(),
-         ptr = LLVM::LLVMPointerType::get(ctx);
-    FailureOr<LLVM::LLVMFuncOp> write =
-        LLVM::lookupOrCreateFn(mb, module, "write", {i32, ptr, i64}, i64);
-    FailureOr<LLVM::LLVMFuncOp> abort = LLVM::lookupOrCreateFn(
-        mb, module, "abort", {}, LLVM::LLVMVoidType::get(ctx));
-    assert(succeeded(write) && succeeded(abort) && "libc's, by their names");
-    fail = func::FuncOp::create(mb, loc, name, FunctionType::get(ctx, {}, {}));
-    fail.setPrivate();
-    OpBuilder fb = OpBuilder::atBlockBegin(fail.addEntryBlock());
-    std::string text = ("sdd-gpu-launch-to-loops: " + message + "\n").str();
-    Value chars = LLVM::createGlobalString(loc, fb, name + "_message", text,
-                                           LLVM::Linkage::Internal);
-    LLVM::CallOp::create(
-        fb, loc, *write,
-        ValueRange{LLVM::ConstantOp::create(fb, loc, i32, 2), chars,
-                   LLVM::ConstantOp::create(fb, loc, i64, text.size())});
-    LLVM::CallOp::create(fb, loc, *abort, ValueRange{});
-    func::ReturnOp::create(fb, loc);
+  Failure &failure = failures[kind];
+  if (!failure.flag) {
+    OpBuilder ab(launch.getContext());
+    ab.restoreInsertionPoint(allocaPoint);
+    failure.flag =
+        memref::AllocaOp::create(ab, loc, MemRefType::get({}, ab.getI1Type()));
+    memref::StoreOp::create(
+        ab, loc, arith::ConstantIntOp::create(ab, loc, ab.getI1Type(), 0),
+        failure.flag, ValueRange{});
+    failure.message = message.str();
   }
-  auto ifOp = scf::IfOp::create(b, loc, failed, false);
-  OpBuilder tb = OpBuilder::atBlockTerminator(&ifOp.getThenRegion().front());
-  func::CallOp::create(tb, loc, fail);
+  Value any = arith::OrIOp::create(
+      b, loc, memref::LoadOp::create(b, loc, failure.flag, ValueRange{}),
+      failed);
+  memref::StoreOp::create(b, loc, any, failure.flag, ValueRange{});
+}
+
+void Emulator::reportFailures(OpBuilder &b) {
+  auto module = launch->getParentOfType<ModuleOp>();
+  for (auto &[kind, failure] : failures) {
+    std::string name = ("__sdd_emulator_" + kind).str();
+    StringRef message = failure.message;
+    auto fail = module.lookupSymbol<func::FuncOp>(name);
+    if (!fail) {
+      MLIRContext *ctx = module.getContext();
+      OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
+      Type i32 = mb.getI32Type(), i64 = mb.getI64Type(),
+           ptr = LLVM::LLVMPointerType::get(ctx);
+      FailureOr<LLVM::LLVMFuncOp> write =
+          LLVM::lookupOrCreateFn(mb, module, "write", {i32, ptr, i64}, i64);
+      FailureOr<LLVM::LLVMFuncOp> abort = LLVM::lookupOrCreateFn(
+          mb, module, "abort", {}, LLVM::LLVMVoidType::get(ctx));
+      assert(succeeded(write) && succeeded(abort) && "libc's, by their names");
+      fail =
+          func::FuncOp::create(mb, loc, name, FunctionType::get(ctx, {}, {}));
+      fail.setPrivate();
+      OpBuilder fb = OpBuilder::atBlockBegin(fail.addEntryBlock());
+      std::string text = ("sdd-gpu-launch-to-loops: " + message + "\n").str();
+      Value chars = LLVM::createGlobalString(loc, fb, name + "_message", text,
+                                             LLVM::Linkage::Internal);
+      LLVM::CallOp::create(
+          fb, loc, *write,
+          ValueRange{LLVM::ConstantOp::create(fb, loc, i32, 2), chars,
+                     LLVM::ConstantOp::create(fb, loc, i64, text.size())});
+      LLVM::CallOp::create(fb, loc, *abort, ValueRange{});
+      func::ReturnOp::create(fb, loc);
+    }
+    auto ifOp = scf::IfOp::create(
+        b, loc, memref::LoadOp::create(b, loc, failure.flag, ValueRange{}),
+        false);
+    OpBuilder tb = OpBuilder::atBlockTerminator(&ifOp.getThenRegion().front());
+    func::CallOp::create(tb, loc, fail);
+  }
 }
 
 void Emulator::bumpEpoch(OpBuilder &b) {
@@ -703,6 +738,7 @@ LogicalResult Emulator::run(int64_t gridX) {
   if (failed(emitBlock(lb, launch.getBody().front(), mapping)))
     return failure();
   b.setInsertionPointAfter(blockLoop);
+  reportFailures(b);
   for (auto &[buffer, shadow] : shadows) {
     memref::DeallocOp::create(b, loc, shadow.writer);
     memref::DeallocOp::create(b, loc, shadow.reader);

@@ -93,18 +93,27 @@ func.func @loop(%buf: memref<32xf32>, %n: memref<index>) {
 
 // A loop that synchronises runs once for the block, with thread 0's trip
 // count; the threads' trip counts are checked to agree first.
+// A failed check sets a flag; after the launch, a set flag calls a helper
+// that writes the message to stderr and aborts.
 // CHECK-LABEL: func.func @loop
 // CHECK: %[[ENDS:.*]] = memref.alloca() : memref<32xindex>
+// CHECK: %[[BAD:.*]] = memref.alloca() : memref<i1>
+// CHECK: memref.store %false, %[[BAD]][]
 // CHECK: %[[END0:.*]] = memref.load %[[ENDS]][%c0]
 // CHECK: scf.for %[[T:.*]] = %c0 to %c32 step %c1 {
 // CHECK:   %[[END:.*]] = memref.load %[[ENDS]][%[[T]]]
 // CHECK:   %[[DIFFER:.*]] = arith.cmpi ne, %[[END0]], %[[END]]
-// CHECK:   scf.if %[[DIFFER]] {
-// CHECK:     func.call @__sdd_emulator_bounds()
+// CHECK:   %[[SEEN:.*]] = memref.load %[[BAD]][]
+// CHECK:   %[[ANY:.*]] = arith.ori %[[SEEN]], %[[DIFFER]]
+// CHECK:   memref.store %[[ANY]], %[[BAD]][]
 // CHECK: %[[TRIPS:.*]] = memref.load %[[ENDS]][%c0]
 // CHECK: scf.for %{{.*}} = %c0 to %[[TRIPS]] step %c1 {
 // CHECK:   scf.for %{{.*}} = %c0 to %c32 step %c1 {
 // CHECK:     arith.addf
+// CHECK: %[[FAILED:.*]] = memref.load %[[BAD]][]
+// CHECK: scf.if %[[FAILED]] {
+// CHECK:   func.call @__sdd_emulator_bounds()
+// CHECK: return
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c32 = arith.constant 32 : index
@@ -126,19 +135,29 @@ func.func @loop(%buf: memref<32xf32>, %n: memref<index>) {
 // mma.sync: every warp's fragments go to the module's helper, which
 // multiplies with the PTX layouts; workgroup memory is a stack buffer.
 // Each access to workgroup memory checks and updates the element's last
-// writer (and readers) since the barrier; a failed check calls a helper
-// that writes its message to stderr and aborts.
+// writer (and readers) since the barrier: a race on the store to the tile,
+// a read of an element the block did not write on the load.
 // CHECK-LABEL: func.func @mma
 // CHECK: %[[TILE:.*]] = memref.alloca() : memref<64xf32>
 // CHECK: %[[WRITER:.*]] = memref.alloc() : memref<64xi64>
 // CHECK: %[[READER:.*]] = memref.alloc() : memref<64xi64>
+// CHECK: %[[RACE:.*]] = memref.alloca() : memref<i1>
+// CHECK: %[[UNWRITTEN:.*]] = memref.alloca() : memref<i1>
 // CHECK: call @__sdd_emulate_mma_m16n8k16_bf16_64(
 // CHECK: memref.load %[[WRITER]]
 // CHECK: memref.load %[[READER]]
 // CHECK: memref.store %{{.*}}, %[[WRITER]]
-// CHECK: scf.if
-// CHECK:   func.call @__sdd_emulator_race()
+// CHECK: memref.store %{{.*}}, %[[RACE]][]
 // CHECK: memref.store %{{.*}}, %[[TILE]]
+// CHECK: memref.store %{{.*}}, %[[READER]]
+// CHECK: memref.store %{{.*}}, %[[UNWRITTEN]][]
+// CHECK: memref.store %{{.*}}, %arg1[
+// CHECK: %[[RACED:.*]] = memref.load %[[RACE]][]
+// CHECK: scf.if %[[RACED]] {
+// CHECK:   func.call @__sdd_emulator_race()
+// CHECK: %[[READ_UNWRITTEN:.*]] = memref.load %[[UNWRITTEN]][]
+// CHECK: scf.if %[[READ_UNWRITTEN]] {
+// CHECK:   func.call @__sdd_emulator_unwritten()
 // CHECK: memref.dealloc %[[WRITER]]
 // CHECK: memref.dealloc %[[READER]]
 // CHECK-DAG: func.func private @__sdd_emulate_mma_m16n8k16_bf16_64(
