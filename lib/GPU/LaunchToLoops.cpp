@@ -430,22 +430,21 @@ LogicalResult Emulator::emitBlock(OpBuilder &b, Block &block,
       // is none of these.
       for (Value bound :
            {loop.getLowerBound(), loop.getUpperBound(), loop.getStep()}) {
+        if (mapping.contains(bound))
+          continue;
+        Value perThread = storage.lookup(bound);
         Operation *def = bound.getDefiningOp();
         Operation *owner = def ? def : bound.getParentBlock()->getParentOp();
-        if (!mapping.contains(bound) && !storage.count(bound) &&
-            !(def && def->hasTrait<OpTrait::ConstantLike>()) &&
-            launch->isAncestor(owner))
-          return loop.emitOpError("synchronises in a loop whose bounds may "
-                                  "differ between threads");
-      }
-      // Bounds computed per thread must agree (the GPU would deadlock at
-      // the barrier, or mix up lanes at a shuffle or mma): checked at run
-      // time, as the emulation follows thread 0's.
-      for (Value bound :
-           {loop.getLowerBound(), loop.getUpperBound(), loop.getStep()}) {
-        Value perThread = storage.lookup(bound);
-        if (!perThread || mapping.contains(bound))
+        if (!perThread) {
+          if (!(def && def->hasTrait<OpTrait::ConstantLike>()) &&
+              launch->isAncestor(owner))
+            return loop.emitOpError("synchronises in a loop whose bounds may "
+                                    "differ between threads");
           continue;
+        }
+        // Computed per thread, they must agree (the GPU would deadlock at
+        // the barrier, or mix up lanes at a shuffle or mma): checked at
+        // run time, as the emulation follows thread 0's.
         Value first = memref::LoadOp::create(
             b, loc, perThread,
             ValueRange{arith::ConstantIndexOp::create(b, loc, 0)});
@@ -682,23 +681,22 @@ LogicalResult Emulator::run(int64_t gridX) {
   Type i64 = b.getI64Type();
   Value zero64 = arith::ConstantIntOp::create(b, loc, i64, 0);
   for (BlockArgument arg : launch.getWorkgroupAttributions()) {
-    ArrayRef<int64_t> shape = cast<MemRefType>(arg.getType()).getShape();
+    auto type = cast<MemRefType>(arg.getType());
+    ArrayRef<int64_t> shape = type.getShape();
     Value buffer = memref::AllocaOp::create(
-        b, loc,
-        MemRefType::get(shape,
-                        cast<MemRefType>(arg.getType()).getElementType()));
+        b, loc, MemRefType::get(shape, type.getElementType()));
     mapping.map(arg, buffer);
     // On the heap (two i64 per element), zeroed: epoch 0 precedes every
     // block's accesses.
+    SmallVector<Value> lower, upper, steps;
+    for (int64_t size : shape) {
+      lower.push_back(arith::ConstantIndexOp::create(b, loc, 0));
+      upper.push_back(arith::ConstantIndexOp::create(b, loc, size));
+      steps.push_back(arith::ConstantIndexOp::create(b, loc, 1));
+    }
     Shadow shadow;
     for (Value *mark : {&shadow.writer, &shadow.reader}) {
       *mark = memref::AllocOp::create(b, loc, MemRefType::get(shape, i64));
-      SmallVector<Value> lower, upper, steps;
-      for (int64_t size : shape) {
-        lower.push_back(arith::ConstantIndexOp::create(b, loc, 0));
-        upper.push_back(arith::ConstantIndexOp::create(b, loc, size));
-        steps.push_back(arith::ConstantIndexOp::create(b, loc, 1));
-      }
       scf::buildLoopNest(b, loc, lower, upper, steps,
                          [&](OpBuilder &nb, Location, ValueRange idx) {
                            memref::StoreOp::create(nb, loc, zero64, *mark, idx);
